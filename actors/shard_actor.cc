@@ -1,0 +1,67 @@
+#include "actors/shard_actor.h"
+
+#include <caf/actor_cast.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "common/log.h"
+#include "store/filename.h"
+
+namespace warp {
+
+namespace {
+
+struct ShardState {
+  std::shared_ptr<SpacetimeTable> table;
+  std::chrono::milliseconds interval{1000};
+  std::chrono::steady_clock::time_point next_tick;
+  std::chrono::steady_clock::time_point last_sample;
+  uint64_t last_ops = 0;
+  static inline const char* name = "spacetime_shard";
+};
+
+uint64_t TotalOps(const TableCounters& c) { return c.reads + c.writes + c.deletes; }
+
+void SampleLoad(ShardState& st) {
+  auto now = std::chrono::steady_clock::now();
+  uint64_t ops = TotalOps(st.table->Counters());
+  double seconds = std::chrono::duration<double>(now - st.last_sample).count();
+  if (seconds > 0) st.table->set_ops_per_sec(static_cast<double>(ops - st.last_ops) / seconds);
+  st.last_ops = ops;
+  st.last_sample = now;
+}
+
+ShardActor::behavior_type ShardBehavior(ShardActor::stateful_pointer<ShardState> self,
+                                        std::shared_ptr<SpacetimeTable> table,
+                                        std::chrono::milliseconds interval) {
+  auto& st = self->state;
+  st.table = std::move(table);
+  st.interval = interval;
+  st.last_sample = std::chrono::steady_clock::now();
+  st.last_ops = TotalOps(st.table->Counters());
+  uint32_t incarnation = st.table->Adopt();
+  if (incarnation > 1) {
+    log::Warn(filename::ShardName(st.table->shard_id()), " restarted (incarnation ", incarnation,
+              ") and re-adopted its table with ", st.table->Counters().keys, " keys");
+  }
+  // Drift-free periodic sampling: each tick is scheduled at an absolute time.
+  st.next_tick = std::chrono::steady_clock::now() + interval;
+  self->scheduled_send(self, st.next_tick, tick_atom::value);
+  return {
+      [self](tick_atom) {
+        auto& s = self->state;
+        SampleLoad(s);
+        s.next_tick += s.interval;
+        self->scheduled_send(self, s.next_tick, tick_atom::value);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor SpawnShardActor(caf::actor_system& system, std::shared_ptr<SpacetimeTable> table,
+                           std::chrono::milliseconds stats_interval) {
+  return caf::actor_cast<caf::actor>(system.spawn(ShardBehavior, std::move(table), stats_interval));
+}
+
+}  // namespace warp

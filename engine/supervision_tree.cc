@@ -1,0 +1,56 @@
+#include "engine/supervision_tree.h"
+
+#include "actors/shard_actor.h"
+#include "store/filename.h"
+#include "supervision/supervisor.h"
+
+namespace warp {
+
+namespace {
+
+supervision::SupervisorFlags Flags(const char* name, const Options& options) {
+  supervision::SupervisorFlags flags;
+  flags.name = name;
+  flags.strategy = supervision::Strategy::kOneForOne;
+  flags.max_restarts = options.supervision.max_restarts;
+  flags.period = std::chrono::milliseconds(options.supervision.period_ms);
+  return flags;
+}
+
+std::vector<supervision::ChildSpec> ShardSpecs(const Options& options,
+                                               const std::shared_ptr<ControllerContext>& context) {
+  std::vector<supervision::ChildSpec> specs;
+  auto interval = std::chrono::milliseconds(options.stats_interval_ms);
+  for (const auto& table : context->tables()) {
+    supervision::ChildSpec spec;
+    spec.id = filename::ShardName(table->shard_id());
+    // Each incarnation adopts the same table: the table is the shard's ETS heir.
+    spec.start = [table, interval](caf::actor_system& system) {
+      return SpawnShardActor(system, table, interval);
+    };
+    spec.restart = supervision::Restart::kPermanent;
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+}  // namespace
+
+caf::actor StartSupervisionTree(caf::actor_system& system, const Options& options,
+                                std::shared_ptr<ControllerContext> context) {
+  supervision::ChildSpec controller;
+  controller.id = "universe";
+  controller.start = [context](caf::actor_system& sys) {
+    return SpawnUniverseController(sys, context);
+  };
+  std::vector<supervision::ChildSpec> root_children;
+  root_children.push_back(std::move(controller));
+  root_children.push_back(supervision::SupervisorChild("storage", Flags("storage", options),
+                                                       ShardSpecs(options, context)));
+  caf::actor root = supervision::SpawnSupervisor(system, Flags("root", options),
+                                                 std::move(root_children));
+  context->set_root(root);
+  return root;
+}
+
+}  // namespace warp

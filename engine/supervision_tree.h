@@ -1,0 +1,27 @@
+// The engine's supervision tree (DESIGN.md section 3), as child specs:
+//
+//   root (one_for_one)
+//   ├── universe            the controller actor
+//   └── storage (one_for_one)
+//       ├── shard-00 .. shard-NN   one SpacetimeShard actor per table
+//
+// Started in that order, stopped in reverse (shards last-to-first, then the controller).
+// Restart intensity for every supervisor comes from Options::supervision.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include "actors/universe_actor.h"
+#include "warp/options.h"
+
+namespace warp {
+
+// Spawns the root supervisor with the whole tree below it.
+caf::actor StartSupervisionTree(caf::actor_system& system, const Options& options,
+                                std::shared_ptr<ControllerContext> context);
+
+}  // namespace warp

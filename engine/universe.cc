@@ -1,0 +1,306 @@
+// warp::Universe: the facade of the engine. Open() wires the data directory, the shard tables
+// and the supervision tree together; key operations go straight to the tables.
+
+#include "warp/universe.h"
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/runtime_config.h"
+#include "actors/universe_actor.h"
+#include "common/glob.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "engine/supervision_tree.h"
+#include "store/data_dir.h"
+#include "store/slot_router.h"
+#include "supervision/supervisor.h"
+
+namespace warp {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::chrono::seconds kAdminTimeout{5};
+constexpr std::chrono::seconds kShutdownTimeout{30};
+
+uint64_t NanosSince(Clock::time_point start) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+}
+
+Status NotOpen() { return Status::Unavailable("the universe is not open"); }
+
+// The CAF runtime of one open universe. The config must outlive the system.
+struct ActorRuntime {
+  explicit ActorRuntime(const RuntimeOptions& runtime) : config(runtime), system(config) {}
+  RuntimeConfig config;
+  caf::actor_system system;
+  caf::actor root;
+};
+
+struct Route {
+  uint32_t shard = 0;
+  SpacetimeTable* table = nullptr;
+};
+
+}  // namespace
+
+// Everything that exists while a universe is open. Never freed before ~Universe: a thread
+// that loaded the pointer just before Close() may still call into its (sealed) tables.
+struct OpenUniverse {
+  Options options;
+  std::unique_ptr<DataDir> dir;
+  std::vector<std::shared_ptr<SpacetimeTable>> tables;
+  std::array<Route, kSlotCount> routes;
+  std::shared_ptr<ControllerContext> context;
+  std::unique_ptr<ActorRuntime> runtime;
+  Clock::time_point opened_at;
+};
+
+struct Universe::Impl {
+  std::mutex lifecycle_mu;  // serializes Open, Close, Stats, Health
+  std::atomic<OpenUniverse*> open{nullptr};
+  std::vector<std::unique_ptr<OpenUniverse>> retired;
+  Options options;
+
+  Status OpenLocked(const Options& options);
+  Status CloseLocked();
+};
+
+Universe::Universe() : impl_(std::make_unique<Impl>()) {}
+
+Universe::~Universe() { (void)Close(); }
+
+Status Universe::Open(const Options& options) {
+  std::lock_guard lock(impl_->lifecycle_mu);
+  return impl_->OpenLocked(options);
+}
+
+Status Universe::Open(const std::string& yaml_path) {
+  Options options;
+  Status s = config::LoadFile(yaml_path, &options);
+  if (!s.ok()) return s;
+  return Open(options);
+}
+
+Status Universe::Impl::OpenLocked(const Options& opts) {
+  if (open.load()) return Status::InvalidArgument("the universe is already open");
+  Status s = config::Validate(opts);
+  if (!s.ok()) return s;
+  log::Level level;
+  if (log::ParseLevel(opts.log_level, &level)) log::SetLevel(level);
+
+  auto u = std::make_unique<OpenUniverse>();
+  u->options = opts;
+  s = DataDir::Open(opts.data_dir, opts.shards, &u->dir);
+  if (!s.ok()) return s;
+  s = u->dir->WriteEffectiveConfig(config::ToJson(opts));
+  if (!s.ok()) return s;
+
+  const SlotTable& slot_table = u->dir->manifest().slot_table;
+  std::vector<uint32_t> slots_per_shard;
+  for (uint32_t shard = 0; shard < opts.shards; ++shard) {
+    std::vector<uint32_t> slots = slot_table.SlotsOf(shard);
+    slots_per_shard.push_back(static_cast<uint32_t>(slots.size()));
+    u->tables.push_back(std::make_shared<SpacetimeTable>(shard, slots));
+  }
+  for (uint32_t slot = 0; slot < kSlotCount; ++slot) {
+    uint32_t shard = slot_table.ShardOf(slot);
+    u->routes[slot] = Route{shard, u->tables[shard].get()};
+  }
+  u->context = std::make_shared<ControllerContext>(u->tables, std::move(slots_per_shard));
+  u->runtime = std::make_unique<ActorRuntime>(opts.runtime);
+  u->runtime->root = StartSupervisionTree(u->runtime->system, opts, u->context);
+  u->opened_at = Clock::now();
+  log::Info("universe open: ", opts.data_dir, ", ", opts.shards, " shards",
+            u->dir->recovered_from_crash() ? " (previous session did not close cleanly)" : "");
+  options = opts;
+  open.store(u.release(), std::memory_order_release);
+  return Status::OK();
+}
+
+Status Universe::Close() {
+  std::lock_guard lock(impl_->lifecycle_mu);
+  return impl_->CloseLocked();
+}
+
+Status Universe::Impl::CloseLocked() {
+  OpenUniverse* u = open.exchange(nullptr, std::memory_order_acq_rel);
+  if (u == nullptr) return Status::OK();
+  retired.emplace_back(u);
+  // Stop accepting operations first; calls already inside a slot finish before Seal returns.
+  for (auto& table : u->tables) table->Seal();
+  if (!supervision::ShutdownSupervisor(u->runtime->system, u->runtime->root, kShutdownTimeout)) {
+    log::Error("supervision tree did not stop within ", kShutdownTimeout.count(), " s");
+  }
+  u->runtime->root = nullptr;
+  u->runtime.reset();  // joins the scheduler threads
+  Status s = u->dir->MarkClosed();
+  u->dir.reset();  // releases the LOCK
+  log::Info("universe closed: ", u->options.data_dir);
+  return s;
+}
+
+bool Universe::IsOpen() const { return impl_->open.load(std::memory_order_acquire) != nullptr; }
+
+const Options& Universe::options() const { return impl_->options; }
+
+GetResult Universe::Get(std::string_view key) {
+  Clock::time_point start = Clock::now();
+  GetResult result;
+  OpenUniverse* u = impl_->open.load(std::memory_order_acquire);
+  if (u == nullptr) {
+    result.status = NotOpen();
+    return result;
+  }
+  uint32_t slot = SlotOfKey(key);
+  const Route& route = u->routes[slot];
+  result.cosmic.shard = route.shard;
+  result.cosmic.slot = slot;
+  result.status = route.table->Get(slot, key, &result.value, &result.cosmic.version);
+  result.cosmic.latency_ns = NanosSince(start);
+  return result;
+}
+
+WriteResult Universe::Put(std::string_view key, std::string_view value) {
+  Clock::time_point start = Clock::now();
+  WriteResult result;
+  OpenUniverse* u = impl_->open.load(std::memory_order_acquire);
+  if (u == nullptr) {
+    result.status = NotOpen();
+    return result;
+  }
+  uint32_t slot = SlotOfKey(key);
+  const Route& route = u->routes[slot];
+  result.cosmic.shard = route.shard;
+  result.cosmic.slot = slot;
+  result.status = route.table->Put(slot, key, value, &result.cosmic.version);
+  result.cosmic.latency_ns = NanosSince(start);
+  return result;
+}
+
+WriteResult Universe::Delete(std::string_view key) {
+  Clock::time_point start = Clock::now();
+  WriteResult result;
+  OpenUniverse* u = impl_->open.load(std::memory_order_acquire);
+  if (u == nullptr) {
+    result.status = NotOpen();
+    return result;
+  }
+  uint32_t slot = SlotOfKey(key);
+  const Route& route = u->routes[slot];
+  result.cosmic.shard = route.shard;
+  result.cosmic.slot = slot;
+  result.status = route.table->Delete(slot, key, &result.existed, &result.cosmic.version);
+  result.cosmic.latency_ns = NanosSince(start);
+  return result;
+}
+
+std::vector<GetResult> Universe::MultiGet(const std::vector<std::string>& keys) {
+  std::vector<GetResult> results;
+  results.reserve(keys.size());
+  for (const std::string& key : keys) results.push_back(Get(key));
+  return results;
+}
+
+ScanResult Universe::Scan(const Pattern& pattern, uint64_t cursor, size_t count) {
+  ScanResult result;
+  OpenUniverse* u = impl_->open.load(std::memory_order_acquire);
+  if (u == nullptr) {
+    result.status = NotOpen();
+    return result;
+  }
+  uint64_t slot = cursor >> SpacetimeTable::kPositionBits;
+  uint64_t position = cursor & (SpacetimeTable::kPositionLimit - 1);
+  if (slot >= kSlotCount) {
+    result.status = Status::InvalidArgument("invalid cursor " + std::to_string(cursor));
+    return result;
+  }
+  std::string_view literal =
+      pattern.kind == Pattern::Kind::kPrefix ? pattern.text : GlobLiteralPrefix(pattern.text);
+  auto match = [&](std::string_view key) {
+    if (key.substr(0, literal.size()) != literal) return false;
+    return pattern.kind == Pattern::Kind::kPrefix || GlobMatch(pattern.text, key);
+  };
+  size_t budget = count == 0 ? 1 : count;
+  while (slot < kSlotCount) {
+    size_t examined = 0;
+    const Route& route = u->routes[slot];
+    uint64_t resume = route.table->ScanSlot(static_cast<uint32_t>(slot), position, budget, match,
+                                            &result.keys, &examined);
+    budget -= std::min(budget, examined);
+    if (resume < SpacetimeTable::kPositionLimit) {
+      result.next_cursor = (slot << SpacetimeTable::kPositionBits) | resume;
+      return result;
+    }
+    ++slot;
+    position = 0;
+    if (budget == 0) break;
+  }
+  result.next_cursor = slot < kSlotCount ? slot << SpacetimeTable::kPositionBits : 0;
+  return result;
+}
+
+UniverseStats Universe::Stats() {
+  std::lock_guard lock(impl_->lifecycle_mu);
+  OpenUniverse* u = impl_->open.load(std::memory_order_acquire);
+  if (u == nullptr) return UniverseStats{};
+  UniverseStats stats = CollectTableStats(*u->context);
+  caf::scoped_actor self{u->runtime->system};
+  // Ask the current controller incarnation (the root knows its handle) for the full view.
+  caf::actor controller;
+  self->request(u->runtime->root, kAdminTimeout, supervision::get_child_atom::value,
+                std::string("universe"))
+      .receive([&](caf::actor& handle) { controller = std::move(handle); },
+               [&](caf::error& err) { log::Warn("stats: no controller: ", to_string(err)); });
+  if (!controller) return stats;
+  self->request(controller, kAdminTimeout, stats_atom::value)
+      .receive([&](UniverseStats& full) { stats = std::move(full); },
+               [&](caf::error& err) {
+                 log::Warn("stats: controller did not answer: ", to_string(err));
+               });
+  return stats;
+}
+
+warp::Health Universe::Health() {
+  warp::Health health;
+  if (!IsOpen()) {
+    health.problems.push_back("the universe is not open");
+    return health;
+  }
+  UniverseStats stats = Stats();
+  std::lock_guard lock(impl_->lifecycle_mu);
+  OpenUniverse* u = impl_->open.load(std::memory_order_acquire);
+  if (u == nullptr) {
+    health.problems.push_back("the universe is not open");
+    return health;
+  }
+  health.data_dir = u->options.data_dir;
+  health.shards = u->options.shards;
+  health.uptime_ms = NanosSince(u->opened_at) / 1000000;
+  health.recovered_from_crash = u->dir->recovered_from_crash();
+  health.actors = stats.actors;
+  if (health.actors.empty()) health.problems.push_back("the supervision tree did not answer");
+  for (const ActorStatus& actor : health.actors) {
+    if (actor.state != "running") health.problems.push_back(actor.path + " is " + actor.state);
+  }
+  health.level = health.problems.empty() ? HealthLevel::kHealthy : HealthLevel::kDegraded;
+  return health;
+}
+
+const char* HealthLevelName(HealthLevel level) {
+  switch (level) {
+    case HealthLevel::kHealthy: return "healthy";
+    case HealthLevel::kDegraded: return "degraded";
+    case HealthLevel::kDown: return "down";
+  }
+  return "unknown";
+}
+
+}  // namespace warp

@@ -1,0 +1,159 @@
+// warp::Universe: the WarpEngine database, embedded.
+//
+//   warp::Universe universe;
+//   warp::Status s = universe.Open("config/warpengine.yaml");  // or Open(warp::Options{...})
+//   auto w = universe.Put("user:1", "ada");                     // w.status, w.cosmic.version
+//   auto r = universe.Get("user:1");                            // r.value, r.cosmic.shard
+//   universe.Close();
+//
+// A Universe owns one data directory (exclusively: a second opener gets Busy "locked by pid
+// N"), an actor system running its supervision tree (universe controller, storage supervisor,
+// one actor per spacetime shard), and one concurrent table per shard. Key operations run on
+// the calling thread against the shard tables directly; no actor message is sent per
+// operation. Every result carries "cosmic metadata": the shard and tier that served it, the
+// version (the shard's sequence number of the write that produced the value) and latency.
+//
+// Thread-safety: every method may be called from many threads at once, including Close():
+// operations racing with Close() either complete before it or return Unavailable.
+// Durability: values live in memory only until the write-ahead log lands (DESIGN.md §4).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "warp/export.h"
+#include "warp/options.h"
+#include "warp/status.h"
+
+namespace warp {
+
+// What a call returns besides its value.
+struct Cosmic {
+  uint32_t shard = 0;       // spacetime shard that owns the key
+  uint32_t slot = 0;        // slot of the key (0..1023)
+  Tier tier = Tier::kHot;   // residency tier the value was served from
+  uint64_t version = 0;     // shard sequence number (LSN) of the write that produced the value
+  uint64_t latency_ns = 0;  // time spent inside the call
+};
+
+struct GetResult {
+  Status status;  // OK, NotFound, Unavailable
+  std::string value;
+  Cosmic cosmic;
+  bool ok() const { return status.ok(); }
+};
+
+struct WriteResult {
+  Status status;         // OK, InvalidArgument, Unavailable
+  bool existed = false;  // Delete only: whether the key was present
+  Cosmic cosmic;         // cosmic.version is the LSN this write was assigned (0 if none)
+  bool ok() const { return status.ok(); }
+};
+
+// What Scan matches: every key starting with a prefix, or every key matching a Redis-style
+// glob (`*`, `?`, `[a-z]`, `\` escapes).
+struct Pattern {
+  enum class Kind : uint8_t { kPrefix, kGlob };
+  static Pattern Prefix(std::string prefix) { return {Kind::kPrefix, std::move(prefix)}; }
+  static Pattern Glob(std::string glob) { return {Kind::kGlob, std::move(glob)}; }
+  static Pattern All() { return {Kind::kPrefix, ""}; }
+  Kind kind = Kind::kPrefix;
+  std::string text;
+};
+
+// One step of a cursor iteration, with Redis SCAN's guarantees: start at cursor 0 and call
+// again with next_cursor until it is 0; every key present for the whole iteration is
+// returned exactly once; keys added or removed meanwhile may or may not be. `count` bounds
+// the keys examined per call (a hint, as in Redis), so a batch may hold fewer matches.
+struct ScanResult {
+  Status status;
+  std::vector<std::string> keys;
+  uint64_t next_cursor = 0;
+  bool ok() const { return status.ok(); }
+};
+
+// Supervision state of one actor, as its supervisor sees it.
+struct ActorStatus {
+  std::string path;      // "root/storage/shard-03"
+  std::string state;     // "running" | "restarting" | "stopped"
+  uint32_t restarts = 0; // restarts by its supervisor since Open
+};
+
+struct ShardStats {
+  uint32_t shard = 0;
+  uint32_t slots = 0;       // slots assigned to this shard
+  uint64_t keys = 0;
+  uint64_t bytes = 0;       // logical bytes: keys plus values
+  uint64_t reads = 0;       // Get/MultiGet lookups since Open
+  uint64_t writes = 0;      // Puts since Open
+  uint64_t deletes = 0;     // Deletes that removed a key since Open
+  uint64_t last_lsn = 0;    // newest sequence number assigned
+  double ops_per_sec = 0;   // over the last stats interval (stats_interval_ms)
+  uint32_t adoptions = 0;   // shard-actor incarnations that adopted this shard's table
+};
+
+struct UniverseStats {
+  std::vector<ShardStats> shards;
+  ShardStats total;         // sums (shard = number of shards)
+  std::vector<ActorStatus> actors;
+};
+
+enum class HealthLevel : uint8_t { kHealthy = 0, kDegraded = 1, kDown = 2 };
+WARP_EXPORT const char* HealthLevelName(HealthLevel level);  // "healthy" | "degraded" | "down"
+
+struct Health {
+  HealthLevel level = HealthLevel::kDown;
+  std::string data_dir;
+  uint32_t shards = 0;
+  uint64_t uptime_ms = 0;
+  bool recovered_from_crash = false;  // the previous session did not close cleanly
+  std::vector<ActorStatus> actors;
+  std::vector<std::string> problems;  // why the level is not healthy, one line each
+};
+
+class UniverseTestPeer;
+
+class WARP_EXPORT Universe {
+ public:
+  Universe();
+  ~Universe();  // Close()s if open
+  Universe(const Universe&) = delete;
+  Universe& operator=(const Universe&) = delete;
+
+  // Validates `options`, opens (creating if needed) options.data_dir, starts the actors.
+  // Errors: InvalidArgument (bad option, shard count differs from the directory's),
+  // Busy (directory locked by another process), Corruption (bad manifest), IOError,
+  // and InvalidArgument "already open" if this object is open.
+  Status Open(const Options& options);
+  // Loads a YAML configuration (defaults, then the file) and opens it. Config errors name the
+  // file, key path and line.
+  Status Open(const std::string& yaml_path);
+  // Stops the actors in reverse order, records a clean shutdown and releases the directory.
+  // Idempotent. Operations after Close() return Unavailable.
+  Status Close();
+  bool IsOpen() const;
+
+  GetResult Get(std::string_view key);
+  WriteResult Put(std::string_view key, std::string_view value);
+  WriteResult Delete(std::string_view key);
+  // One result per key, in order.
+  std::vector<GetResult> MultiGet(const std::vector<std::string>& keys);
+  ScanResult Scan(const Pattern& pattern, uint64_t cursor = 0, size_t count = 10);
+
+  // Asks the actors (not the hot path): tens of microseconds to milliseconds.
+  UniverseStats Stats();
+  warp::Health Health();
+
+  // The options this universe was opened with (defaults if never opened).
+  const Options& options() const;
+
+ private:
+  friend class UniverseTestPeer;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace warp

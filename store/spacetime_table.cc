@@ -1,0 +1,151 @@
+#include "store/spacetime_table.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "store/slot_router.h"
+
+namespace warp {
+
+namespace {
+
+// Lookups by string_view without a heap allocation per call: std::unordered_map in C++17 has
+// no heterogeneous find, and 16-byte keys exceed libstdc++'s 15-byte small-string buffer.
+const std::string& LookupKey(std::string_view key) {
+  thread_local std::string buffer;
+  buffer.assign(key.data(), key.size());
+  return buffer;
+}
+
+Status SealedError() { return Status::Unavailable("the universe is closed"); }
+
+}  // namespace
+
+uint64_t SpacetimeTable::PositionOf(std::string_view key) {
+  return FullKeyHash(key) >> (64 - kPositionBits);
+}
+
+SpacetimeTable::SpacetimeTable(uint32_t shard_id, const std::vector<uint32_t>& slots)
+    : shard_id_(shard_id), slots_(kSlotCount) {
+  for (uint32_t slot : slots) slots_[slot] = std::make_unique<Slot>();
+}
+
+Status SpacetimeTable::Get(uint32_t slot, std::string_view key, std::string* value,
+                           uint64_t* version) const {
+  if (!Owns(slot)) return Status::InvalidArgument("slot not owned by this shard");
+  const Slot& s = *slots_[slot];
+  const std::string& lookup = LookupKey(key);
+  std::shared_lock lock(s.mu);
+  if (s.sealed) return SealedError();
+  s.reads.fetch_add(1, std::memory_order_relaxed);
+  auto it = s.map.find(lookup);
+  if (it == s.map.end()) return Status::NotFound("key not found");
+  value->assign(it->second.value);
+  *version = it->second.version;
+  return Status::OK();
+}
+
+Status SpacetimeTable::Put(uint32_t slot, std::string_view key, std::string_view value,
+                           uint64_t* version) {
+  if (!Owns(slot)) return Status::InvalidArgument("slot not owned by this shard");
+  Slot& s = *slots_[slot];
+  std::unique_lock lock(s.mu);
+  if (s.sealed) return SealedError();
+  // The LSN is taken inside the slot's critical section so that, per key, LSN order equals
+  // application order; the WAL append will join this section.
+  uint64_t lsn = last_lsn_.fetch_add(1, std::memory_order_relaxed) + 1;
+  auto [it, inserted] = s.map.try_emplace(std::string(key));
+  if (inserted) {
+    s.bytes += key.size() + value.size();
+  } else {
+    s.bytes = s.bytes - it->second.value.size() + value.size();
+  }
+  it->second.value.assign(value.data(), value.size());
+  it->second.version = lsn;
+  ++s.writes;
+  *version = lsn;
+  return Status::OK();
+}
+
+Status SpacetimeTable::Delete(uint32_t slot, std::string_view key, bool* existed,
+                              uint64_t* version) {
+  if (!Owns(slot)) return Status::InvalidArgument("slot not owned by this shard");
+  Slot& s = *slots_[slot];
+  const std::string& lookup = LookupKey(key);
+  std::unique_lock lock(s.mu);
+  if (s.sealed) return SealedError();
+  auto it = s.map.find(lookup);
+  *existed = it != s.map.end();
+  *version = 0;
+  if (!*existed) return Status::OK();
+  *version = last_lsn_.fetch_add(1, std::memory_order_relaxed) + 1;
+  s.bytes -= it->first.size() + it->second.value.size();
+  s.map.erase(it);
+  ++s.deletes;
+  return Status::OK();
+}
+
+uint64_t SpacetimeTable::ScanSlot(uint32_t slot, uint64_t from, size_t budget,
+                                  const std::function<bool(std::string_view)>& match,
+                                  std::vector<std::string>* out, size_t* examined) const {
+  *examined = 0;
+  if (!Owns(slot)) return kPositionLimit;
+  const Slot& s = *slots_[slot];
+  std::shared_lock lock(s.mu);
+  if (s.sealed) return kPositionLimit;
+  std::vector<std::pair<uint64_t, const std::string*>> candidates;
+  for (const auto& [key, entry] : s.map) {
+    uint64_t position = PositionOf(key);
+    if (position >= from) candidates.emplace_back(position, &key);
+  }
+  uint64_t resume = kPositionLimit;
+  if (candidates.size() > budget) {
+    // Only the `budget` smallest positions are examined; a run of equal positions stays whole.
+    std::nth_element(candidates.begin(), candidates.begin() + budget, candidates.end());
+    uint64_t cut = candidates[budget].first;
+    auto end = std::partition(candidates.begin(), candidates.end(),
+                              [&](const auto& c) { return c.first < cut; });
+    if (end == candidates.begin()) {
+      // The first run alone exceeds the budget (positions collide): take it whole.
+      end = std::partition(candidates.begin(), candidates.end(),
+                           [&](const auto& c) { return c.first == cut; });
+      for (auto it = end; it != candidates.end(); ++it) resume = std::min(resume, it->first);
+    } else {
+      resume = cut;
+    }
+    candidates.erase(end, candidates.end());
+  }
+  std::sort(candidates.begin(), candidates.end());
+  *examined = candidates.size();
+  for (const auto& [position, key] : candidates) {
+    if (match(*key)) out->push_back(*key);
+  }
+  return resume;
+}
+
+TableCounters SpacetimeTable::Counters() const {
+  TableCounters counters;
+  for (const auto& slot : slots_) {
+    if (!slot) continue;
+    std::shared_lock lock(slot->mu);
+    counters.keys += slot->map.size();
+    counters.bytes += slot->bytes;
+    counters.writes += slot->writes;
+    counters.deletes += slot->deletes;
+    counters.reads += slot->reads.load(std::memory_order_relaxed);
+  }
+  counters.last_lsn = last_lsn_.load(std::memory_order_relaxed);
+  return counters;
+}
+
+void SpacetimeTable::Seal() {
+  for (auto& slot : slots_) {
+    if (!slot) continue;
+    std::unique_lock lock(slot->mu);
+    slot->sealed = true;
+    std::unordered_map<std::string, Entry>().swap(slot->map);
+    slot->bytes = 0;
+  }
+}
+
+}  // namespace warp

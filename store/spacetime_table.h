@@ -1,0 +1,111 @@
+// SpacetimeTable: the ETS-style concurrent table a spacetime shard owns.
+//
+// A shard's keyspace is the set of slots the slot table gives it; the table keeps one hash
+// map per owned slot, each behind its own reader-writer lock (lock striping by slot). Client
+// threads call Get/Put/Delete directly, as with an ETS table created with read and write
+// concurrency: no actor message per operation. Readers of one slot share its lock; a writer
+// holds it exclusively while it assigns the shard's next sequence number (LSN) and applies
+// the change, so the LSN order of every key equals the order in which the table saw it. That
+// same critical section is where the write-ahead log append belongs (persistence issue).
+//
+// Lifetime: the table outlives the shard actor that owns it (ETS "heir"): a restarted actor
+// re-adopts the same object. Seal() ends its life for callers: every later call returns
+// Unavailable, and calls already inside a slot finish first.
+// Thread-safety: every method is safe to call from any thread concurrently.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "warp/status.h"
+
+namespace warp {
+
+// Load counters of a table, read without stopping writers (each slot read under its lock).
+struct TableCounters {
+  uint64_t keys = 0;
+  uint64_t bytes = 0;  // sum of key and value sizes (logical bytes)
+  uint64_t reads = 0;
+  uint64_t writes = 0;
+  uint64_t deletes = 0;
+  uint64_t last_lsn = 0;
+};
+
+class SpacetimeTable {
+ public:
+  // Position of a key inside its slot for SCAN: FullKeyHash(key) >> 10 (54 bits).
+  static constexpr int kPositionBits = 54;
+  static constexpr uint64_t kPositionLimit = uint64_t{1} << kPositionBits;
+  static uint64_t PositionOf(std::string_view key);
+
+  // A table for `shard_id` owning `slots` (each < kSlotCount).
+  SpacetimeTable(uint32_t shard_id, const std::vector<uint32_t>& slots);
+  SpacetimeTable(const SpacetimeTable&) = delete;
+  SpacetimeTable& operator=(const SpacetimeTable&) = delete;
+
+  uint32_t shard_id() const { return shard_id_; }
+  bool Owns(uint32_t slot) const { return slot < slots_.size() && slots_[slot] != nullptr; }
+
+  // Copies the value of `key` into *value and its version into *version.
+  // NotFound if absent; Unavailable once sealed. REQUIRES: Owns(slot), slot == SlotOfKey(key).
+  Status Get(uint32_t slot, std::string_view key, std::string* value, uint64_t* version) const;
+
+  // Inserts or replaces `key`. *version receives the LSN assigned to this write.
+  Status Put(uint32_t slot, std::string_view key, std::string_view value, uint64_t* version);
+
+  // Removes `key`. *existed tells whether it was there; only an existing key consumes an LSN
+  // (then *version is it; else 0). Unavailable once sealed.
+  Status Delete(uint32_t slot, std::string_view key, bool* existed, uint64_t* version);
+
+  // One step of a SCAN inside `slot`: examines keys whose position is >= `from` in position
+  // order, at most about `budget` of them (a run of equal positions is never split), and
+  // appends those for which match(key) is true to *out; *examined receives how many keys were
+  // looked at. Returns the position to resume from, or kPositionLimit when the slot is
+  // exhausted. Unowned slots are empty. REQUIRES: budget >= 1.
+  uint64_t ScanSlot(uint32_t slot, uint64_t from, size_t budget,
+                    const std::function<bool(std::string_view)>& match,
+                    std::vector<std::string>* out, size_t* examined) const;
+
+  TableCounters Counters() const;
+
+  // Load rate written by the owning shard actor on each stats tick; read by Stats().
+  void set_ops_per_sec(double rate) { ops_per_sec_.store(rate, std::memory_order_relaxed); }
+  double ops_per_sec() const { return ops_per_sec_.load(std::memory_order_relaxed); }
+
+  // Counts shard-actor incarnations that adopted this table (1 after the first start).
+  uint32_t Adopt() { return adoptions_.fetch_add(1, std::memory_order_relaxed) + 1; }
+  uint32_t adoptions() const { return adoptions_.load(std::memory_order_relaxed); }
+
+  // Refuses all further operations and frees the entries. Waits for in-flight calls.
+  void Seal();
+
+ private:
+  struct Entry {
+    std::string value;
+    uint64_t version = 0;
+  };
+  struct alignas(64) Slot {
+    mutable std::shared_mutex mu;
+    std::unordered_map<std::string, Entry> map;
+    uint64_t bytes = 0;
+    uint64_t writes = 0;
+    uint64_t deletes = 0;
+    mutable std::atomic<uint64_t> reads{0};
+    bool sealed = false;
+  };
+
+  const uint32_t shard_id_;
+  std::vector<std::unique_ptr<Slot>> slots_;  // indexed by slot number; null if not owned
+  std::atomic<uint64_t> last_lsn_{0};
+  std::atomic<double> ops_per_sec_{0.0};
+  std::atomic<uint32_t> adoptions_{0};
+};
+
+}  // namespace warp
