@@ -17,6 +17,7 @@ struct ShardState {
   std::chrono::steady_clock::time_point next_tick;
   std::chrono::steady_clock::time_point last_sample;
   uint64_t last_ops = 0;
+  uint32_t incarnation = 0;
   static inline const char* name = "spacetime_shard";
 };
 
@@ -39,9 +40,9 @@ ShardActor::behavior_type ShardBehavior(ShardActor::stateful_pointer<ShardState>
   st.interval = interval;
   st.last_sample = std::chrono::steady_clock::now();
   st.last_ops = TotalOps(st.table->Counters());
-  uint32_t incarnation = st.table->Adopt();
-  if (incarnation > 1) {
-    log::Warn(filename::ShardName(st.table->shard_id()), " restarted (incarnation ", incarnation,
+  st.incarnation = st.table->Adopt();
+  if (st.incarnation > 1) {
+    log::Warn(filename::ShardName(st.table->shard_id()), " restarted (incarnation ", st.incarnation,
               ") and re-adopted its table with ", st.table->Counters().keys, " keys");
   }
   // Drift-free periodic sampling: each tick is scheduled at an absolute time.
@@ -54,6 +55,7 @@ ShardActor::behavior_type ShardBehavior(ShardActor::stateful_pointer<ShardState>
         s.next_tick += s.interval;
         self->scheduled_send(self, s.next_tick, tick_atom::value);
       },
+      [self](caf::get_atom) { return self->state.incarnation; },
   };
 }
 

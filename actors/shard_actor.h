@@ -24,8 +24,11 @@ namespace warp {
 
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
-// The shard's message interface: `tick` drives load sampling (sent by the actor to itself).
-using ShardActor = caf::typed_actor<caf::reacts_to<tick_atom>>;
+// The shard's message interface: `tick` drives load sampling (sent by the actor to itself);
+// `get` answers the incarnation number of this actor (1 for the first start, n after n-1
+// restarts), taken from the table it adopted.
+using ShardActor = caf::typed_actor<caf::reacts_to<tick_atom>,
+                                    caf::replies_to<caf::get_atom>::with<uint32_t>>;
 
 // Spawns an incarnation that adopts `table`.
 caf::actor SpawnShardActor(caf::actor_system& system, std::shared_ptr<SpacetimeTable> table,

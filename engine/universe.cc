@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "engine/supervision_tree.h"
+#include "engine/universe_test_peer.h"
 #include "store/data_dir.h"
 #include "store/slot_router.h"
 #include "supervision/supervisor.h"
@@ -216,12 +217,12 @@ ScanResult Universe::Scan(const Pattern& pattern, uint64_t cursor, size_t count)
     result.status = NotOpen();
     return result;
   }
+  // A cursor is (slot << 54) | position-in-slot; 10 + 54 bits, so every value decodes to a
+  // place in the keyspace, as any integer is a valid Redis SCAN cursor.
+  static_assert(uint64_t{kSlotCount} == uint64_t{1} << (64 - SpacetimeTable::kPositionBits),
+                "slot and position must fill the 64-bit cursor exactly");
   uint64_t slot = cursor >> SpacetimeTable::kPositionBits;
   uint64_t position = cursor & (SpacetimeTable::kPositionLimit - 1);
-  if (slot >= kSlotCount) {
-    result.status = Status::InvalidArgument("invalid cursor " + std::to_string(cursor));
-    return result;
-  }
   std::string_view literal =
       pattern.kind == Pattern::Kind::kPrefix ? pattern.text : GlobLiteralPrefix(pattern.text);
   auto match = [&](std::string_view key) {
@@ -292,6 +293,14 @@ warp::Health Universe::Health() {
   }
   health.level = health.problems.empty() ? HealthLevel::kHealthy : HealthLevel::kDegraded;
   return health;
+}
+
+caf::actor_system& UniverseTestPeer::System(Universe& universe) {
+  return universe.impl_->open.load()->runtime->system;
+}
+
+caf::actor UniverseTestPeer::Root(Universe& universe) {
+  return universe.impl_->open.load()->runtime->root;
 }
 
 const char* HealthLevelName(HealthLevel level) {

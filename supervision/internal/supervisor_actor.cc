@@ -98,9 +98,9 @@ void SupervisorActor::StartInitialChildren() {
     const auto& id = children_[i].spec.id;
     log::Error("supervisor ", flags_.name, ": initial start of child ", id,
                " failed; stopping the children already started");
-    BeginShutdown(caf::make_error(caf::sec::runtime_error, "supervisor " + flags_.name +
-                                                                ": failed to start child '" + id +
-                                                                "'"));
+    BeginShutdown(
+        caf::make_error(caf::sec::runtime_error,
+                        "supervisor " + flags_.name + ": failed to start child '" + id + "'"));
     return;
   }
 }
@@ -177,7 +177,7 @@ void SupervisorActor::OnDown(const caf::down_msg& msg) {
 }
 
 void SupervisorActor::OnExit(const caf::exit_msg& msg) {
-  if (!msg.reason) return;  // a normal exit is ignored, as CAF's default handler does
+  if (!msg.reason) return;            // a normal exit is ignored, as CAF's default handler does
   if (FindChild(msg.source)) return;  // children are watched through monitors only
   if (phase_ != Phase::kShuttingDown)
     log::Info("supervisor ", flags_.name, ": shutting down (", Render(msg.reason), ")");
@@ -187,8 +187,8 @@ void SupervisorActor::OnExit(const caf::exit_msg& msg) {
 void SupervisorActor::OnChildEnded(size_t i, const caf::error& reason) {
   Child& c = children_[i];
   if (!ShouldRestart(c.spec.restart, static_cast<bool>(reason))) {
-    log::Info("supervisor ", flags_.name, ": child ", c.spec.id, " exited (", Render(reason),
-              "); ", RestartName(c.spec.restart), ", not restarted");
+    log::Info("supervisor ", flags_.name, ": child ", c.spec.id, " exited (", Render(reason), "); ",
+              RestartName(c.spec.restart), ", not restarted");
     return;
   }
   if (intensity_.RecordAndCheckExceeded(RestartIntensity::Clock::now())) {
@@ -204,8 +204,8 @@ void SupervisorActor::OnChildEnded(size_t i, const caf::error& reason) {
   auto plan = PlanRestart(flags_.strategy, types, running, i);
   for (size_t j : plan.start) {
     children_[j].pending_start = true;
-    children_[j].why = j == i ? Render(reason)
-                              : "sibling " + c.spec.id + " exited: " + Render(reason);
+    children_[j].why =
+        j == i ? Render(reason) : "sibling " + c.spec.id + " exited: " + Render(reason);
   }
   to_stop_.insert(plan.stop.begin(), plan.stop.end());
   if (phase_ == Phase::kRunning) phase_ = Phase::kRestarting;
@@ -215,8 +215,8 @@ void SupervisorActor::OnChildEnded(size_t i, const caf::error& reason) {
 void SupervisorActor::Escalate(size_t i, const caf::error& reason) {
   const Child& c = children_[i];
   log::Error("supervisor ", flags_.name, ": child ", c.spec.id, " exited (", Render(reason),
-             "), restart count ", c.restarts, "; more than ", flags_.max_restarts,
-             " restarts in ", flags_.period.count(), " ms, escalating");
+             "), restart count ", c.restarts, "; more than ", flags_.max_restarts, " restarts in ",
+             flags_.period.count(), " ms, escalating");
   BeginShutdown(caf::make_error(caf::sec::runtime_error,
                                 "supervisor " + flags_.name + ": restart intensity exceeded"));
 }
@@ -341,8 +341,8 @@ caf::result<std::vector<ChildStatus>> SupervisorActor::StatusTree(const std::str
 caf::result<caf::actor> SupervisorActor::GetChild(const std::string& id) const {
   auto i = FindChild(id);
   if (i && children_[*i].handle) return children_[*i].handle;
-  return caf::make_error(caf::sec::invalid_argument, "supervisor " + flags_.name +
-                                                         ": no running child '" + id + "'");
+  return caf::make_error(caf::sec::invalid_argument,
+                         "supervisor " + flags_.name + ": no running child '" + id + "'");
 }
 
 std::string SupervisorActor::Render(const caf::error& reason) {
