@@ -68,11 +68,6 @@ caf::behavior SupervisorActor::make_behavior() {
   };
 }
 
-void SupervisorActor::on_exit() {
-  // Drop the strong handles now rather than when the last reference to this object goes.
-  children_.clear();
-}
-
 // -- start and restart ----------------------------------------------------------------------------
 
 caf::error SupervisorActor::ValidateSpecs() const {

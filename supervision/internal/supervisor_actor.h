@@ -34,7 +34,6 @@ class SupervisorActor : public caf::event_based_actor {
 
   caf::behavior make_behavior() override;
   const char* name() const override { return "warp.supervisor"; }
-  void on_exit() override;
 
  private:
   enum class Phase : uint8_t { kRunning, kRestarting, kShuttingDown };
@@ -77,7 +76,10 @@ class SupervisorActor : public caf::event_based_actor {
   std::string Render(const caf::error& reason);
 
   SupervisorFlags flags_;
-  std::vector<Child> children_;  // spec order
+  // Spec order. The handles are strong on purpose and are kept until this object is destroyed,
+  // i.e. after CAF's cleanup has sent the one-way-link exit_msgs: a weak link can only reach a
+  // child that someone still holds, and an unheld idle child would be destroyed ("unreachable").
+  std::vector<Child> children_;
   RestartIntensity intensity_;
   Phase phase_ = Phase::kRunning;
   std::set<size_t> to_stop_;        // children still to stop in this round

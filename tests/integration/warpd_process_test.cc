@@ -1,0 +1,118 @@
+// warpd as an operator runs it: started as a real process, stopped by signal or kill -9.
+
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "store/filename.h"
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace warp {
+
+namespace {
+
+using testing::BuiltBinary;
+using testing::ChildProcess;
+using namespace std::chrono_literals;
+
+std::unique_ptr<ChildProcess> StartWarpd(std::vector<std::string> args) {
+  args.insert(args.begin(), BuiltBinary("warpd"));
+  auto child = ChildProcess::Start(args);
+  REQUIRE(child);
+  return child;
+}
+
+nlohmann::json Manifest(const std::string& data_dir) {
+  return nlohmann::json::parse(testing::ReadFileOrEmpty(filename::Manifest(data_dir)));
+}
+
+}  // namespace
+
+TEST_CASE("warpd help documents the config, data, port and set options") {
+  auto warpd = StartWarpd({"--help"});
+  CHECK(warpd->Wait(10s) == 0);
+  for (const char* flag : {"--config FILE", "--data DIR", "--port N", "--set KEY=VALUE"}) {
+    CHECK(warpd->output().find(flag) != std::string::npos);
+  }
+}
+
+TEST_CASE("warpd on the shipped config serves until SIGTERM and then shuts down in order") {
+  testing::TempDir tmp;
+  std::string data = tmp.Sub("data");
+  auto warpd = StartWarpd({"--config", testing::SourceFile("config/warpengine.yaml"), "--data",
+                           data, "--port", "0", "--set", "server.http_port=0"});
+  REQUIRE(warpd->WaitForOutput("warpd ready", 30s));
+  const std::string& out = warpd->output();
+  CHECK(out.find("health: healthy; data directory " + data + " (4 shards, 0 keys)") !=
+        std::string::npos);
+  CHECK(out.find("root/storage/shard-03=running") != std::string::npos);
+  CHECK(Manifest(data)["clean_shutdown"] == false);
+  warpd->Signal(SIGTERM);
+  CHECK(warpd->Wait(30s) == 0);
+  size_t root = out.find("supervisor root: shutting down");
+  size_t storage = out.find("supervisor storage: shutting down");
+  size_t stopped = out.find("warpd stopped cleanly");
+  REQUIRE(stopped != std::string::npos);
+  CHECK(root < storage);
+  CHECK(storage < stopped);
+  CHECK(Manifest(data)["clean_shutdown"] == true);
+}
+
+TEST_CASE("SIGINT stops warpd as cleanly as SIGTERM") {
+  testing::TempDir tmp;
+  auto warpd = StartWarpd({"--data", tmp.Sub("data"), "--port", "0"});
+  REQUIRE(warpd->WaitForOutput("warpd ready", 30s));
+  warpd->Signal(SIGINT);
+  CHECK(warpd->Wait(30s) == 0);
+  CHECK(warpd->output().find("received SIGINT") != std::string::npos);
+}
+
+TEST_CASE("a second warpd on the same data directory is refused with the first one's pid") {
+  testing::TempDir tmp;
+  auto first = StartWarpd({"--data", tmp.Sub("data"), "--port", "0"});
+  REQUIRE(first->WaitForOutput("warpd ready", 30s));
+  auto second = StartWarpd({"--data", tmp.Sub("data"), "--port", "0"});
+  CHECK(second->Wait(30s) == 1);
+  CHECK(second->output().find("is locked by pid " + std::to_string(first->pid())) !=
+        std::string::npos);
+  first->Signal(SIGTERM);
+  CHECK(first->Wait(30s) == 0);
+}
+
+TEST_CASE("after kill -9 the next warpd starts and reports the unclean shutdown") {
+  testing::TempDir tmp;
+  auto first = StartWarpd({"--data", tmp.Sub("data"), "--port", "0"});
+  REQUIRE(first->WaitForOutput("warpd ready", 30s));
+  first->Signal(SIGKILL);
+  CHECK(first->Wait(30s) == 128 + SIGKILL);
+  auto second = StartWarpd({"--data", tmp.Sub("data"), "--port", "0"});
+  REQUIRE(second->WaitForOutput("warpd ready", 30s));
+  CHECK(second->output().find("previous session did not close cleanly") != std::string::npos);
+  CHECK(Manifest(tmp.Sub("data"))["open_count"] == 2);
+  second->Signal(SIGTERM);
+  CHECK(second->Wait(30s) == 0);
+}
+
+TEST_CASE("a bad --set value stops warpd before it touches the data directory") {
+  testing::TempDir tmp;
+  auto warpd = StartWarpd({"--data", tmp.Sub("data"), "--set", "wal.fsync=sometimes"});
+  CHECK(warpd->Wait(10s) == 2);
+  CHECK(warpd->output() ==
+        "warpd: --set wal.fsync=sometimes: wal.fsync: expected one of always, everysec, no, got "
+        "'sometimes'\n");
+  CHECK(testing::ReadFileOrEmpty(filename::Manifest(tmp.Sub("data"))).empty());
+}
+
+TEST_CASE("a configuration file error names the file, the line and the key") {
+  testing::TempDir tmp;
+  std::string config = tmp.Sub("bad.yaml");
+  testing::WriteFileOrDie(config, "data_dir: ./x\nshards: four\n");
+  auto warpd = StartWarpd({"--config", config});
+  CHECK(warpd->Wait(10s) == 2);
+  CHECK(warpd->output() ==
+        "warpd: " + config + ":2: shards: expected an unsigned integer, got 'four'\n");
+}
+
+}  // namespace warp
