@@ -10,13 +10,12 @@
 // (SpacetimeTable::Adopt) with every key intact.
 #pragma once
 
-#include <chrono>
-#include <memory>
-
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
 #include <caf/typed_actor.hpp>
+#include <chrono>
+#include <memory>
 
 #include "store/spacetime_table.h"
 
@@ -27,8 +26,8 @@ using tick_atom = caf::atom_constant<caf::atom("tick")>;
 // The shard's message interface: `tick` drives load sampling (sent by the actor to itself);
 // `get` answers the incarnation number of this actor (1 for the first start, n after n-1
 // restarts), taken from the table it adopted.
-using ShardActor = caf::typed_actor<caf::reacts_to<tick_atom>,
-                                    caf::replies_to<caf::get_atom>::with<uint32_t>>;
+using ShardActor =
+    caf::typed_actor<caf::reacts_to<tick_atom>, caf::replies_to<caf::get_atom>::with<uint32_t>>;
 
 // Spawns an incarnation that adopts `table`.
 caf::actor SpawnShardActor(caf::actor_system& system, std::shared_ptr<SpacetimeTable> table,

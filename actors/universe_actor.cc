@@ -1,10 +1,9 @@
 #include "actors/universe_actor.h"
 
-#include <chrono>
-
 #include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <chrono>
 
 #include "supervision/supervisor.h"
 

@@ -9,15 +9,14 @@
 // after construction.
 #pragma once
 
-#include <memory>
-#include <mutex>
-#include <vector>
-
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
 #include <caf/typed_actor.hpp>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 #include "store/spacetime_table.h"
 #include "warp/universe.h"
@@ -48,8 +47,7 @@ class ControllerContext {
   caf::actor_addr root_;
 };
 
-using UniverseControllerActor =
-    caf::typed_actor<caf::replies_to<stats_atom>::with<UniverseStats>>;
+using UniverseControllerActor = caf::typed_actor<caf::replies_to<stats_atom>::with<UniverseStats>>;
 
 caf::actor SpawnUniverseController(caf::actor_system& system,
                                    std::shared_ptr<ControllerContext> context);

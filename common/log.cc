@@ -13,10 +13,14 @@ std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
 
 const char* LevelTag(Level level) {
   switch (level) {
-    case Level::kError: return "ERROR";
-    case Level::kWarn: return "WARN ";
-    case Level::kInfo: return "INFO ";
-    case Level::kDebug: return "DEBUG";
+    case Level::kError:
+      return "ERROR";
+    case Level::kWarn:
+      return "WARN ";
+    case Level::kInfo:
+      return "INFO ";
+    case Level::kDebug:
+      return "DEBUG";
   }
   return "?    ";
 }
@@ -26,11 +30,16 @@ void SetLevel(Level level) { g_level.store(static_cast<int>(level), std::memory_
 Level GetLevel() { return static_cast<Level>(g_level.load(std::memory_order_relaxed)); }
 
 bool ParseLevel(std::string_view name, Level* out) {
-  if (name == "error") *out = Level::kError;
-  else if (name == "warn") *out = Level::kWarn;
-  else if (name == "info") *out = Level::kInfo;
-  else if (name == "debug") *out = Level::kDebug;
-  else return false;
+  if (name == "error")
+    *out = Level::kError;
+  else if (name == "warn")
+    *out = Level::kWarn;
+  else if (name == "info")
+    *out = Level::kInfo;
+  else if (name == "debug")
+    *out = Level::kDebug;
+  else
+    return false;
   return true;
 }
 

@@ -29,9 +29,21 @@ void Emit(Level level, const Args&... args) {
   (out << ... << args);
   Write(level, out.str());
 }
-template <class... Args> void Error(const Args&... args) { Emit(Level::kError, args...); }
-template <class... Args> void Warn(const Args&... args) { Emit(Level::kWarn, args...); }
-template <class... Args> void Info(const Args&... args) { Emit(Level::kInfo, args...); }
-template <class... Args> void Debug(const Args&... args) { Emit(Level::kDebug, args...); }
+template <class... Args>
+void Error(const Args&... args) {
+  Emit(Level::kError, args...);
+}
+template <class... Args>
+void Warn(const Args&... args) {
+  Emit(Level::kWarn, args...);
+}
+template <class... Args>
+void Info(const Args&... args) {
+  Emit(Level::kInfo, args...);
+}
+template <class... Args>
+void Debug(const Args&... args) {
+  Emit(Level::kDebug, args...);
+}
 
 }  // namespace warp::log

@@ -47,8 +47,8 @@ caf::actor StartSupervisionTree(caf::actor_system& system, const Options& option
   root_children.push_back(std::move(controller));
   root_children.push_back(supervision::SupervisorChild("storage", Flags("storage", options),
                                                        ShardSpecs(options, context)));
-  caf::actor root = supervision::SpawnSupervisor(system, Flags("root", options),
-                                                 std::move(root_children));
+  caf::actor root =
+      supervision::SpawnSupervisor(system, Flags("root", options), std::move(root_children));
   context->set_root(root);
   return root;
 }

@@ -9,11 +9,10 @@
 // Restart intensity for every supervisor comes from Options::supervision.
 #pragma once
 
-#include <memory>
-#include <vector>
-
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
+#include <memory>
+#include <vector>
 
 #include "actors/universe_actor.h"
 #include "warp/options.h"

@@ -5,11 +5,10 @@
 
 #include <array>
 #include <atomic>
-#include <chrono>
-#include <mutex>
-
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
+#include <chrono>
+#include <mutex>
 
 #include "actors/runtime_config.h"
 #include "actors/universe_actor.h"
@@ -152,10 +151,15 @@ bool Universe::IsOpen() const { return impl_->open.load(std::memory_order_acquir
 
 const Options& Universe::options() const { return impl_->options; }
 
-GetResult Universe::Get(std::string_view key) {
+namespace {
+
+// Routes `key` to its shard's table and runs op(table, slot, result) there, filling in the
+// result's status and cosmic metadata (shard, slot, latency). Inlined into each operation.
+template <class Result, class Op>
+Result OnKey(const std::atomic<OpenUniverse*>& open, std::string_view key, const Op& op) {
   Clock::time_point start = Clock::now();
-  GetResult result;
-  OpenUniverse* u = impl_->open.load(std::memory_order_acquire);
+  Result result;
+  OpenUniverse* u = open.load(std::memory_order_acquire);
   if (u == nullptr) {
     result.status = NotOpen();
     return result;
@@ -164,43 +168,32 @@ GetResult Universe::Get(std::string_view key) {
   const Route& route = u->routes[slot];
   result.cosmic.shard = route.shard;
   result.cosmic.slot = slot;
-  result.status = route.table->Get(slot, key, &result.value, &result.cosmic.version);
+  result.status = op(*route.table, slot, result);
   result.cosmic.latency_ns = NanosSince(start);
   return result;
+}
+
+}  // namespace
+
+GetResult Universe::Get(std::string_view key) {
+  return OnKey<GetResult>(impl_->open, key,
+                          [&](SpacetimeTable& table, uint32_t slot, GetResult& r) {
+                            return table.Get(slot, key, &r.value, &r.cosmic.version);
+                          });
 }
 
 WriteResult Universe::Put(std::string_view key, std::string_view value) {
-  Clock::time_point start = Clock::now();
-  WriteResult result;
-  OpenUniverse* u = impl_->open.load(std::memory_order_acquire);
-  if (u == nullptr) {
-    result.status = NotOpen();
-    return result;
-  }
-  uint32_t slot = SlotOfKey(key);
-  const Route& route = u->routes[slot];
-  result.cosmic.shard = route.shard;
-  result.cosmic.slot = slot;
-  result.status = route.table->Put(slot, key, value, &result.cosmic.version);
-  result.cosmic.latency_ns = NanosSince(start);
-  return result;
+  return OnKey<WriteResult>(impl_->open, key,
+                            [&](SpacetimeTable& table, uint32_t slot, WriteResult& r) {
+                              return table.Put(slot, key, value, &r.cosmic.version);
+                            });
 }
 
 WriteResult Universe::Delete(std::string_view key) {
-  Clock::time_point start = Clock::now();
-  WriteResult result;
-  OpenUniverse* u = impl_->open.load(std::memory_order_acquire);
-  if (u == nullptr) {
-    result.status = NotOpen();
-    return result;
-  }
-  uint32_t slot = SlotOfKey(key);
-  const Route& route = u->routes[slot];
-  result.cosmic.shard = route.shard;
-  result.cosmic.slot = slot;
-  result.status = route.table->Delete(slot, key, &result.existed, &result.cosmic.version);
-  result.cosmic.latency_ns = NanosSince(start);
-  return result;
+  return OnKey<WriteResult>(impl_->open, key,
+                            [&](SpacetimeTable& table, uint32_t slot, WriteResult& r) {
+                              return table.Delete(slot, key, &r.existed, &r.cosmic.version);
+                            });
 }
 
 std::vector<GetResult> Universe::MultiGet(const std::vector<std::string>& keys) {
@@ -305,9 +298,12 @@ caf::actor UniverseTestPeer::Root(Universe& universe) {
 
 const char* HealthLevelName(HealthLevel level) {
   switch (level) {
-    case HealthLevel::kHealthy: return "healthy";
-    case HealthLevel::kDegraded: return "degraded";
-    case HealthLevel::kDown: return "down";
+    case HealthLevel::kHealthy:
+      return "healthy";
+    case HealthLevel::kDegraded:
+      return "degraded";
+    case HealthLevel::kDown:
+      return "down";
   }
   return "unknown";
 }

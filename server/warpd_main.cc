@@ -79,8 +79,7 @@ int main(int argc, char** argv) {
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  warp::log::Info("received ", signal_number == SIGINT ? "SIGINT" : "SIGTERM",
-                  ", shutting down");
+  warp::log::Info("received ", signal_number == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down");
   s = universe.Close();
   if (!s.ok()) {
     warp::log::Error("shutdown: ", s.ToString());

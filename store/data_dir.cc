@@ -111,8 +111,7 @@ Status CreateLayout(const std::string& path, uint32_t shard_count) {
   return Status::OK();
 }
 
-Status DataDir::Open(const std::string& path, uint32_t shard_count,
-                     std::unique_ptr<DataDir>* out) {
+Status DataDir::Open(const std::string& path, uint32_t shard_count, std::unique_ptr<DataDir>* out) {
   Status s = CreateDirs(path);
   if (!s.ok()) return s;
   int lock_fd = -1;
@@ -145,9 +144,9 @@ Status DataDir::LoadOrCreateManifest(uint32_t shard_count) {
     if (!s.ok()) return s;
     if (manifest_.shard_count != shard_count) {
       return Status::InvalidArgument(
-          "data directory " + path_ + " was created with " +
-          std::to_string(manifest_.shard_count) + " shards but the configuration asks for " +
-          std::to_string(shard_count) + " (key 'shards'); the shard count is fixed at creation");
+          "data directory " + path_ + " was created with " + std::to_string(manifest_.shard_count) +
+          " shards but the configuration asks for " + std::to_string(shard_count) +
+          " (key 'shards'); the shard count is fixed at creation");
     }
     recovered_from_crash_ = !manifest_.clean_shutdown;
   }

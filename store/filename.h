@@ -14,15 +14,16 @@ std::string Lock(const std::string& data_dir);             // LOCK (holds the ow
 std::string Configuration(const std::string& data_dir);    // configuration/
 std::string EffectiveConfig(const std::string& data_dir);  // configuration/effective.json
 std::string Spacetime(const std::string& data_dir);        // spacetime/
-std::string Shard(const std::string& data_dir, uint32_t shard);  // spacetime/shard-07/
-std::string ShardWal(const std::string& data_dir, uint32_t shard);         // .../wal/
-std::string ShardSnapshots(const std::string& data_dir, uint32_t shard);   // .../snapshots/
-std::string ShardCold(const std::string& data_dir, uint32_t shard);        // .../cold/
-std::string ShardQuantum(const std::string& data_dir, uint32_t shard);     // .../quantum_indices/
-std::string Temporal(const std::string& data_dir);  // temporal/ (live, recent, historical, deep_time)
-std::string Entropy(const std::string& data_dir);   // entropy/
-std::string Wormholes(const std::string& data_dir); // wormholes/
-std::string Backups(const std::string& data_dir);   // backups/
+std::string Shard(const std::string& data_dir, uint32_t shard);           // spacetime/shard-07/
+std::string ShardWal(const std::string& data_dir, uint32_t shard);        // .../wal/
+std::string ShardSnapshots(const std::string& data_dir, uint32_t shard);  // .../snapshots/
+std::string ShardCold(const std::string& data_dir, uint32_t shard);       // .../cold/
+std::string ShardQuantum(const std::string& data_dir, uint32_t shard);    // .../quantum_indices/
+std::string Temporal(
+    const std::string& data_dir);  // temporal/ (live, recent, historical, deep_time)
+std::string Entropy(const std::string& data_dir);    // entropy/
+std::string Wormholes(const std::string& data_dir);  // wormholes/
+std::string Backups(const std::string& data_dir);    // backups/
 
 // "shard-07": two digits at least, more when there are more than 100 shards.
 std::string ShardName(uint32_t shard);

@@ -45,12 +45,14 @@ Status ParseSlotRanges(const json& ranges, uint32_t shard_count, const std::stri
                            std::to_string(shard_count));
     }
     for (uint64_t slot = first; slot <= last; ++slot) {
-      if (owner[slot] != UINT32_MAX) return Bad(path, "slot " + std::to_string(slot) + " is assigned twice");
+      if (owner[slot] != UINT32_MAX)
+        return Bad(path, "slot " + std::to_string(slot) + " is assigned twice");
       owner[slot] = static_cast<uint32_t>(shard);
     }
   }
   for (uint32_t slot = 0; slot < kSlotCount; ++slot) {
-    if (owner[slot] == UINT32_MAX) return Bad(path, "slot " + std::to_string(slot) + " has no shard");
+    if (owner[slot] == UINT32_MAX)
+      return Bad(path, "slot " + std::to_string(slot) + " has no shard");
   }
   *table = SlotTable(std::move(owner));
   return Status::OK();
@@ -60,16 +62,11 @@ Status ParseSlotRanges(const json& ranges, uint32_t shard_count, const std::stri
 
 std::string ManifestToJson(const Manifest& m) {
   json doc = {
-      {"format", "warpengine-universe"},
-      {"format_version", m.format_version},
-      {"engine_version", m.engine_version},
-      {"shard_count", m.shard_count},
-      {"slot_count", kSlotCount},
-      {"slot_table", SlotRanges(m.slot_table)},
-      {"created_at", m.created_at},
-      {"opened_at", m.opened_at},
-      {"closed_at", m.closed_at},
-      {"open_count", m.open_count},
+      {"format", "warpengine-universe"},    {"format_version", m.format_version},
+      {"engine_version", m.engine_version}, {"shard_count", m.shard_count},
+      {"slot_count", kSlotCount},           {"slot_table", SlotRanges(m.slot_table)},
+      {"created_at", m.created_at},         {"opened_at", m.opened_at},
+      {"closed_at", m.closed_at},           {"open_count", m.open_count},
       {"clean_shutdown", m.clean_shutdown},
   };
   return doc.dump(2) + "\n";

@@ -40,7 +40,8 @@ class SlotTable {
   static SlotTable Even(uint32_t shard_count);
 
   SlotTable() = default;
-  explicit SlotTable(std::vector<uint32_t> shard_of_slot) : shard_of_slot_(std::move(shard_of_slot)) {}
+  explicit SlotTable(std::vector<uint32_t> shard_of_slot)
+      : shard_of_slot_(std::move(shard_of_slot)) {}
 
   uint32_t ShardOf(uint32_t slot) const { return shard_of_slot_[slot]; }
   const std::vector<uint32_t>& shard_of_slot() const { return shard_of_slot_; }

@@ -38,7 +38,7 @@ struct HotLaw {
 };
 struct WarmLaw {
   uint64_t compress_min_bytes = 256;  // tiers.warm.compress_min_bytes: LZ4 values at least this big
-  uint64_t max_bytes = 0;             // tiers.warm.max_bytes: compressed in-memory budget; 0 = unbounded
+  uint64_t max_bytes = 0;  // tiers.warm.max_bytes: compressed in-memory budget; 0 = unbounded
 };
 struct ColdLaw {
   uint64_t cache_bytes = 64ull << 20;          // tiers.cold.cache_bytes: event horizon cache size
@@ -52,10 +52,10 @@ struct TierLaws {
 
 // CAF scheduler settings (CAF-0.17.md section 1: "config G" is the default).
 struct RuntimeOptions {
-  uint32_t scheduler_threads = 2;              // runtime.scheduler_threads
-  uint32_t aggressive_poll_attempts = 10000;   // runtime.aggressive_poll_attempts
-  uint32_t moderate_poll_attempts = 0;         // runtime.moderate_poll_attempts
-  uint32_t relaxed_sleep_ms = 10;              // runtime.relaxed_sleep_ms
+  uint32_t scheduler_threads = 2;             // runtime.scheduler_threads
+  uint32_t aggressive_poll_attempts = 10000;  // runtime.aggressive_poll_attempts
+  uint32_t moderate_poll_attempts = 0;        // runtime.moderate_poll_attempts
+  uint32_t relaxed_sleep_ms = 10;             // runtime.relaxed_sleep_ms
 };
 
 // Restart intensity of every supervisor in the tree (OTP's MaxR within MaxT).
@@ -65,10 +65,10 @@ struct SupervisionOptions {
 };
 
 struct Options {
-  std::string data_dir = "./data";   // data_dir: the directory this universe owns
-  uint32_t shards = 4;               // shards: spacetime shard count, fixed at creation
-  uint32_t stats_interval_ms = 1000; // stats_interval_ms: how often shards sample their load
-  std::string log_level = "info";    // log_level: error | warn | info | debug
+  std::string data_dir = "./data";    // data_dir: the directory this universe owns
+  uint32_t shards = 4;                // shards: spacetime shard count, fixed at creation
+  uint32_t stats_interval_ms = 1000;  // stats_interval_ms: how often shards sample their load
+  std::string log_level = "info";     // log_level: error | warn | info | debug
   ServerOptions server;
   WalOptions wal;
   TierLaws tiers;

@@ -77,27 +77,27 @@ struct ScanResult {
 
 // Supervision state of one actor, as its supervisor sees it.
 struct ActorStatus {
-  std::string path;      // "root/storage/shard-03"
-  std::string state;     // "running" | "restarting" | "stopped"
-  uint32_t restarts = 0; // restarts by its supervisor since Open
+  std::string path;       // "root/storage/shard-03"
+  std::string state;      // "running" | "restarting" | "stopped"
+  uint32_t restarts = 0;  // restarts by its supervisor since Open
 };
 
 struct ShardStats {
   uint32_t shard = 0;
-  uint32_t slots = 0;       // slots assigned to this shard
+  uint32_t slots = 0;  // slots assigned to this shard
   uint64_t keys = 0;
-  uint64_t bytes = 0;       // logical bytes: keys plus values
-  uint64_t reads = 0;       // Get/MultiGet lookups since Open
-  uint64_t writes = 0;      // Puts since Open
-  uint64_t deletes = 0;     // Deletes that removed a key since Open
-  uint64_t last_lsn = 0;    // newest sequence number assigned
-  double ops_per_sec = 0;   // over the last stats interval (stats_interval_ms)
-  uint32_t adoptions = 0;   // shard-actor incarnations that adopted this shard's table
+  uint64_t bytes = 0;      // logical bytes: keys plus values
+  uint64_t reads = 0;      // Get/MultiGet lookups since Open
+  uint64_t writes = 0;     // Puts since Open
+  uint64_t deletes = 0;    // Deletes that removed a key since Open
+  uint64_t last_lsn = 0;   // newest sequence number assigned
+  double ops_per_sec = 0;  // over the last stats interval (stats_interval_ms)
+  uint32_t adoptions = 0;  // shard-actor incarnations that adopted this shard's table
 };
 
 struct UniverseStats {
   std::vector<ShardStats> shards;
-  ShardStats total;         // sums (shard = number of shards)
+  ShardStats total;  // sums (shard = number of shards)
   std::vector<ActorStatus> actors;
 };
 

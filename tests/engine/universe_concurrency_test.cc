@@ -1,8 +1,8 @@
 // Many threads against one universe: the final state must equal a single-threaded replay of
 // each key's writes in the order the shard sequenced them (their versions).
 
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <map>
 #include <random>
 #include <thread>

@@ -1,9 +1,9 @@
 // The engine's supervision tree in action: shard actors crash and come back without losing
 // their tables, and the rest of the tree does not notice.
 
+#include <atomic>
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
-#include <atomic>
 #include <thread>
 
 #include "engine/universe_test_peer.h"
@@ -58,7 +58,8 @@ TEST_CASE("a crashed shard actor is restarted, re-adopts its table and loses no 
   testing::TempDir tmp;
   Universe u;
   REQUIRE(u.Open(testing::SmallUniverse(tmp)).ok());
-  for (int i = 0; i < 1000; ++i) REQUIRE(u.Put("key:" + std::to_string(i), "v" + std::to_string(i)).ok());
+  for (int i = 0; i < 1000; ++i)
+    REQUIRE(u.Put("key:" + std::to_string(i), "v" + std::to_string(i)).ok());
 
   // A writer keeps going while the shard actor dies: the hot path does not need the actor.
   std::atomic<bool> stop{false};
@@ -91,7 +92,8 @@ TEST_CASE("a crashed shard actor is restarted, re-adopts its table and loses no 
   for (int i = 0; i < acked.load(); ++i) REQUIRE(u.Get("live:" + std::to_string(i)).ok());
 
   UniverseStats stats = u.Stats();
-  for (const ShardStats& shard : stats.shards) CHECK(shard.adoptions == (shard.shard == 2 ? 2u : 1u));
+  for (const ShardStats& shard : stats.shards)
+    CHECK(shard.adoptions == (shard.shard == 2 ? 2u : 1u));
   for (const ActorStatus& actor : u.Health().actors) {
     INFO(actor.path);
     CHECK(actor.state == "running");

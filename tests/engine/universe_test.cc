@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -114,8 +114,10 @@ TEST_CASE("a scan returns keys present throughout exactly once while other keys 
   std::thread churn([&] {
     for (int i = 0; !stop.load() && i < 2000000; ++i) {
       std::string key = "churn:" + std::to_string(i % 3000);
-      if (i % 2) (void)u.Put(key, "x");
-      else (void)u.Delete(key);
+      if (i % 2)
+        (void)u.Put(key, "x");
+      else
+        (void)u.Delete(key);
     }
   });
   std::multiset<std::string> seen = ScanAll(u, Pattern::Prefix("stable:"), 5);
@@ -188,8 +190,8 @@ TEST_CASE("invalid options are rejected before the data directory is created") {
 TEST_CASE("opening from a YAML file uses its settings and names the file and line on error") {
   TempDir tmp;
   std::string good = tmp.Sub("good.yaml");
-  testing::WriteFileOrDie(good, "data_dir: " + tmp.Sub("yaml-data") +
-                                    "\nshards: 2\nlog_level: warn\n");
+  testing::WriteFileOrDie(good,
+                          "data_dir: " + tmp.Sub("yaml-data") + "\nshards: 2\nlog_level: warn\n");
   Universe u;
   REQUIRE(u.Open(good).ok());
   CHECK(u.options().shards == 2);
@@ -255,8 +257,8 @@ TEST_CASE("health lists every actor of the supervision tree as running") {
     CHECK(actor.state == "running");
     CHECK(actor.restarts == 0);
   }
-  CHECK(paths == std::vector<std::string>{"root/universe", "root/storage",
-                                          "root/storage/shard-00", "root/storage/shard-01"});
+  CHECK(paths == std::vector<std::string>{"root/universe", "root/storage", "root/storage/shard-00",
+                                          "root/storage/shard-01"});
   REQUIRE(u.Close().ok());
   CHECK(u.Health().level == HealthLevel::kDown);
 }

@@ -67,7 +67,8 @@ bool ChildProcess::WaitForOutput(const std::string& needle, std::chrono::millise
   while (output_.find(needle) == std::string::npos) {
     int left = RemainingMs(deadline);
     if (left == 0) return false;
-    if (!ReadSome(std::chrono::milliseconds(left))) return output_.find(needle) != std::string::npos;
+    if (!ReadSome(std::chrono::milliseconds(left)))
+      return output_.find(needle) != std::string::npos;
   }
   return true;
 }
