@@ -38,8 +38,7 @@
 // Exit status: 0 when every run completed, even if a bar is missed (the report says so);
 // 1 for a bad flag; 2 when an operation failed or a file could not be written.
 
-#include <rocksdb/db.h>
-#include <rocksdb/options.h>
+#include <malloc.h>
 #include <rocksdb/version.h>
 #include <unistd.h>
 
@@ -55,26 +54,19 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <iostream>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <shared_mutex>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <tuple>
-#include <unordered_map>
 #include <vector>
 
-#if WARP_BENCH_HAVE_CUCKOO
-#include <libcuckoo/cuckoohash_map.hh>
-#endif
-
-#include "warp/universe.h"
+#include "bench/store_systems.h"
+#include "warp/options.h"
 #include "warp/version.h"
 
 namespace warp::bench {
@@ -84,15 +76,9 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 
-constexpr size_t kCeilingStripes = 1024;  // as many stripes as WarpEngine has slots
 constexpr double kMixedPutFraction = 0.1;
 
 const std::vector<std::string> kAllWorkloads = {"fillrandom", "readrandom", "readhot", "mixed"};
-#if WARP_BENCH_HAVE_CUCKOO
-const std::vector<std::string> kAllSystems = {"warp", "ceiling", "cuckoo", "rocksdb"};
-#else
-const std::vector<std::string> kAllSystems = {"warp", "ceiling", "rocksdb"};
-#endif
 
 // The bars: WarpEngine against the ceiling and against RocksDB, per thread count.
 struct Bar {
@@ -111,7 +97,7 @@ struct Flags {
   uint64_t value_size = 100;
   std::vector<uint64_t> threads = {1, 2};
   std::vector<std::string> workloads = kAllWorkloads;
-  std::vector<std::string> systems = kAllSystems;
+  std::vector<std::string> systems = SystemNames();
   uint64_t repeat = 3;
   double zipf = 0.99;
   std::string out;
@@ -187,7 +173,7 @@ bool ApplyFlag(const std::string& name, const std::string& value, Flags* f, std:
   if (name == "repeat") return ParseUint(name, value, 1, 1000, &f->repeat, error);
   if (name == "threads") return ParseThreads(value, &f->threads, error);
   if (name == "workloads") return ParseNames(name, value, kAllWorkloads, &f->workloads, error);
-  if (name == "systems") return ParseNames(name, value, kAllSystems, &f->systems, error);
+  if (name == "systems") return ParseNames(name, value, SystemNames(), &f->systems, error);
   if (name == "zipf") return ParseZipf(value, &f->zipf, error);
   if (name == "out" || name == "db_dir") {
     if (value.empty()) *error = "--" + name + ": empty directory name";
@@ -339,175 +325,6 @@ Plan MakePlan(const std::string& workload, uint64_t threads, const Flags& flags)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Systems
-
-enum class Lookup { kFound, kMissing, kError };
-
-// What every system offers the driver. Thread-safety: Put and Get may be called from many
-// threads at once. Errors come back as false / kError with *error set.
-class Store {
- public:
-  virtual ~Store() = default;
-  virtual bool Put(std::string_view key, std::string_view value, std::string* error) = 0;
-  // Copies the value of `key` into *value.
-  virtual Lookup Get(std::string_view key, std::string* value, std::string* error) = 0;
-  // Called once after an untimed load, before the clock starts.
-  virtual bool Settle(std::string* error) { return true; }
-  virtual bool Close(std::string* error) { return true; }
-};
-
-// Baselines pay no heap allocation per lookup either: 16-byte keys exceed libstdc++'s
-// small-string buffer, and C++17 maps have no lookup by string_view.
-const std::string& LookupKey(std::string_view key) {
-  thread_local std::string buffer;
-  buffer.assign(key.data(), key.size());
-  return buffer;
-}
-
-class WarpStore : public Store {
- public:
-  bool Open(const std::string& dir, std::string* error) {
-    warp::Options options;
-    options.data_dir = dir;
-    options.log_level = "warn";
-    warp::Status s = universe_.Open(options);
-    if (!s.ok()) *error = "warp: Open(" + dir + "): " + s.ToString();
-    return s.ok();
-  }
-  bool Put(std::string_view key, std::string_view value, std::string* error) override {
-    warp::WriteResult r = universe_.Put(key, value);
-    if (!r.ok()) *error = "warp: Put(" + std::string(key) + "): " + r.status.ToString();
-    return r.ok();
-  }
-  Lookup Get(std::string_view key, std::string* value, std::string* error) override {
-    warp::GetResult r = universe_.Get(key);
-    if (r.ok()) {
-      value->swap(r.value);
-      return Lookup::kFound;
-    }
-    if (r.status.IsNotFound()) return Lookup::kMissing;
-    *error = "warp: Get(" + std::string(key) + "): " + r.status.ToString();
-    return Lookup::kError;
-  }
-  bool Close(std::string* error) override {
-    warp::Status s = universe_.Close();
-    if (!s.ok()) *error = "warp: Close: " + s.ToString();
-    return s.ok();
-  }
-
- private:
-  warp::Universe universe_;
-};
-
-class CeilingStore : public Store {
- public:
-  CeilingStore() : stripes_(new Stripe[kCeilingStripes]) {}
-  bool Put(std::string_view key, std::string_view value, std::string*) override {
-    const std::string& k = LookupKey(key);
-    Stripe& stripe = StripeOf(k);
-    std::unique_lock lock(stripe.mu);
-    stripe.map[k].assign(value.data(), value.size());
-    return true;
-  }
-  Lookup Get(std::string_view key, std::string* value, std::string*) override {
-    const std::string& k = LookupKey(key);
-    Stripe& stripe = StripeOf(k);
-    std::shared_lock lock(stripe.mu);
-    auto it = stripe.map.find(k);
-    if (it == stripe.map.end()) return Lookup::kMissing;
-    value->assign(it->second);
-    return Lookup::kFound;
-  }
-
- private:
-  struct alignas(64) Stripe {
-    std::shared_mutex mu;
-    std::unordered_map<std::string, std::string> map;
-  };
-  Stripe& StripeOf(const std::string& key) {
-    return stripes_[std::hash<std::string>{}(key) % kCeilingStripes];
-  }
-  std::unique_ptr<Stripe[]> stripes_;
-};
-
-#if WARP_BENCH_HAVE_CUCKOO
-class CuckooStore : public Store {
- public:
-  bool Put(std::string_view key, std::string_view value, std::string*) override {
-    map_.insert_or_assign(LookupKey(key), value);
-    return true;
-  }
-  Lookup Get(std::string_view key, std::string* value, std::string*) override {
-    return map_.find(LookupKey(key), *value) ? Lookup::kFound : Lookup::kMissing;
-  }
-
- private:
-  libcuckoo::cuckoohash_map<std::string, std::string> map_;
-};
-#endif
-
-class RocksStore : public Store {
- public:
-  ~RocksStore() override { delete db_; }
-  bool Open(const std::string& dir, std::string* error) {
-    rocksdb::Options options;
-    options.create_if_missing = true;
-    rocksdb::Status s = rocksdb::DB::Open(options, dir, &db_);
-    if (!s.ok()) *error = "rocksdb: Open(" + dir + "): " + s.ToString();
-    write_options_.disableWAL = true;
-    write_options_.sync = false;
-    return s.ok();
-  }
-  bool Put(std::string_view key, std::string_view value, std::string* error) override {
-    rocksdb::Status s = db_->Put(write_options_, rocksdb::Slice(key.data(), key.size()),
-                                 rocksdb::Slice(value.data(), value.size()));
-    if (!s.ok()) *error = "rocksdb: Put(" + std::string(key) + "): " + s.ToString();
-    return s.ok();
-  }
-  Lookup Get(std::string_view key, std::string* value, std::string* error) override {
-    rocksdb::Status s = db_->Get(read_options_, rocksdb::Slice(key.data(), key.size()), value);
-    if (s.ok()) return Lookup::kFound;
-    if (s.IsNotFound()) return Lookup::kMissing;
-    *error = "rocksdb: Get(" + std::string(key) + "): " + s.ToString();
-    return Lookup::kError;
-  }
-  bool Settle(std::string* error) override {
-    rocksdb::Status s = db_->Flush(rocksdb::FlushOptions());
-    if (s.ok()) s = db_->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr);
-    if (!s.ok()) *error = "rocksdb: flush/compact after load: " + s.ToString();
-    return s.ok();
-  }
-  bool Close(std::string* error) override {
-    rocksdb::Status s = db_->Close();
-    if (!s.ok()) *error = "rocksdb: Close: " + s.ToString();
-    return s.ok();
-  }
-
- private:
-  rocksdb::DB* db_ = nullptr;
-  rocksdb::WriteOptions write_options_;
-  rocksdb::ReadOptions read_options_;
-};
-
-std::unique_ptr<Store> OpenStore(const std::string& system, const std::string& dir,
-                                 std::string* error) {
-  if (system == "ceiling") return std::make_unique<CeilingStore>();
-#if WARP_BENCH_HAVE_CUCKOO
-  if (system == "cuckoo") return std::make_unique<CuckooStore>();
-#endif
-  if (system == "warp") {
-    auto store = std::make_unique<WarpStore>();
-    if (store->Open(dir, error)) return store;
-  } else if (system == "rocksdb") {
-    auto store = std::make_unique<RocksStore>();
-    if (store->Open(dir, error)) return store;
-  } else {
-    *error = "unknown system " + system;
-  }
-  return nullptr;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Running
 
 struct Run {
@@ -519,18 +336,34 @@ struct Run {
   uint64_t misses = 0;  // gets of loaded keys that found nothing: must stay 0
   double seconds = 0;
   double ops_per_sec = 0;
+  // CPU the process spent meanwhile outside the worker threads (actor scheduler, RocksDB
+  // flushes and compactions), in cores: 0.5 means half a core was busy on the side.
+  double background_cores = 0;
 };
 
 struct WorkerResult {
   uint64_t misses = 0;
+  double cpu_seconds = 0;
   std::string error;
 };
+
+double CpuSeconds(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 void Work(Store* store, const ThreadOps& ops, const ValueSource& values, std::atomic<size_t>* ready,
           const std::atomic<bool>* go, WorkerResult* result) {
   std::string value;
   ready->fetch_add(1);
   while (!go->load(std::memory_order_acquire)) std::this_thread::yield();
+  double cpu_start = CpuSeconds(CLOCK_THREAD_CPUTIME_ID);
+  struct CpuTimer {  // stops on every return
+    double start;
+    WorkerResult* result;
+    ~CpuTimer() { result->cpu_seconds = CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - start; }
+  } timer{cpu_start, result};
   for (size_t i = 0; i < ops.count; ++i) {
     if (ops.put[i]) {
       if (!store->Put(ops.Key(i), values.At(ops.value_seed + i), &result->error)) return;
@@ -554,16 +387,20 @@ bool TimePlan(Store* store, const Plan& plan, const ValueSource& values, Run* ru
                          &results[t]);
   }
   while (ready.load() < plan.size()) std::this_thread::yield();
+  double process_cpu = CpuSeconds(CLOCK_PROCESS_CPUTIME_ID);
   Clock::time_point start = Clock::now();
   go.store(true, std::memory_order_release);
   for (std::thread& worker : workers) worker.join();
   run->seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  double background = CpuSeconds(CLOCK_PROCESS_CPUTIME_ID) - process_cpu;
   for (size_t t = 0; t < plan.size(); ++t) {
+    background -= results[t].cpu_seconds;
     if (!results[t].error.empty()) *error = results[t].error;
     run->misses += results[t].misses;
     run->ops += plan[t].count;
   }
   run->ops_per_sec = run->ops / run->seconds;
+  run->background_cores = std::max(0.0, background) / run->seconds;
   return error->empty();
 }
 
@@ -593,8 +430,17 @@ bool RunOnce(const Flags& flags, const std::string& scratch, const Plan& plan,
   std::unique_ptr<Store> store = OpenStore(run->system, dir.path, error);
   if (!store) return false;
   if (run->workload != "fillrandom" && !Load(store.get(), flags, values, error)) return false;
+  // Runs share one process, so one run's garbage must not be charged to the next. glibc hands
+  // the malloc arena of an exited thread to the next new thread (a worker, an actor scheduler
+  // thread, a RocksDB thread); an arena still holding the previous store's million freed
+  // chunks makes its next large request consolidate them all, a few hundred milliseconds of
+  // CPU inside the timed region. Consolidate every arena now, off the clock.
+  malloc_trim(0);
   if (!TimePlan(store.get(), plan, values, run, error)) return false;
-  return store->Close(error);
+  bool closed = store->Close(error);
+  store.reset();
+  malloc_trim(0);
+  return closed;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -657,6 +503,7 @@ json ConfigJson(const Flags& flags, const Machine& machine) {
               {"compiler", __VERSION__},
               {"warp_version", warp::kWarpVersion},
               {"warp_shards", defaults.shards},
+              {"warp_get", "Universe::Get(key, &value)"},
               {"ceiling_stripes", kCeilingStripes},
               {"rocksdb_version", RocksVersion()},
               {"rocksdb_options", "defaults, create_if_missing, disableWAL=true, sync=false"}};
@@ -675,8 +522,10 @@ void PrintConfig(const Flags& flags, const Machine& machine) {
   std::printf("Repeat:      %llu rounds (systems alternate; medians reported)\n",
               (unsigned long long)flags.repeat);
   std::printf("Zipf:        %.2f (readhot)\n", flags.zipf);
-  std::printf("warp:        %u shards, %u scheduler threads, in memory (no WAL yet)\n",
-              defaults.shards, defaults.runtime.scheduler_threads);
+  std::printf("warp:        default Options: %u shards, %u scheduler threads, wal.fsync=%s\n",
+              defaults.shards, defaults.runtime.scheduler_threads,
+              warp::FsyncPolicyName(defaults.wal.fsync));
+  std::printf("warp reads:  Universe::Get(key, &value) into a reused string\n");
   std::printf("ceiling:     std::unordered_map, %zu stripes x std::shared_mutex\n",
               kCeilingStripes);
   std::printf(
@@ -697,18 +546,21 @@ double Median(std::vector<double> values) {
 using Key = std::tuple<std::string, uint64_t, std::string>;
 struct Summary {
   std::map<Key, double> median;
+  std::map<Key, double> background;  // median background_cores
   std::map<Key, uint64_t> misses;
 };
 
 Summary Summarize(const std::vector<Run>& runs) {
-  std::map<Key, std::vector<double>> samples;
+  std::map<Key, std::vector<double>> samples, background;
   Summary summary;
   for (const Run& run : runs) {
     Key key{run.workload, run.threads, run.system};
     samples[key].push_back(run.ops_per_sec);
+    background[key].push_back(run.background_cores);
     summary.misses[key] += run.misses;
   }
   for (const auto& [key, values] : samples) summary.median[key] = Median(values);
+  for (const auto& [key, values] : background) summary.background[key] = Median(values);
   return summary;
 }
 
@@ -774,13 +626,28 @@ std::string FormatOps(double ops) {
   return digits;
 }
 
+// Medians in the order the flags name workloads, thread counts and systems.
+std::vector<std::pair<Key, double>> OrderedMedians(const Flags& flags, const Summary& summary) {
+  std::vector<std::pair<Key, double>> rows;
+  for (const std::string& w : flags.workloads) {
+    for (uint64_t t : flags.threads) {
+      for (const std::string& system : flags.systems) {
+        auto it = summary.median.find({w, t, system});
+        if (it != summary.median.end()) rows.emplace_back(*it);
+      }
+    }
+  }
+  return rows;
+}
+
 void PrintTables(const Flags& flags, const Summary& summary, const std::vector<Ratios>& rows) {
-  std::printf("\n%-11s %7s  %-8s %14s  %s\n", "workload", "threads", "system", "ops/s (median)",
-              "misses");
-  for (const auto& [key, median] : summary.median) {
+  std::printf("\n%-11s %7s  %-8s %14s  %8s  %s\n", "workload", "threads", "system",
+              "ops/s (median)", "bg cores", "misses");
+  for (const auto& [key, median] : OrderedMedians(flags, summary)) {
     const auto& [w, t, system] = key;
-    std::printf("%-11s %7llu  %-8s %14s  %llu\n", w.c_str(), (unsigned long long)t, system.c_str(),
-                FormatOps(median).c_str(), (unsigned long long)summary.misses.at(key));
+    std::printf("%-11s %7llu  %-8s %14s  %8.2f  %llu\n", w.c_str(), (unsigned long long)t,
+                system.c_str(), FormatOps(median).c_str(), summary.background.at(key),
+                (unsigned long long)summary.misses.at(key));
   }
   std::printf("\n%-11s %7s  %12s %12s %14s  %-38s %s\n", "workload", "threads", "warp/ceiling",
               "warp/rocksdb", "cuckoo/ceiling", "bar", "verdict");
@@ -803,13 +670,15 @@ json ResultsJson(const Flags& flags, const Machine& machine, const std::vector<R
                            {"ops", r.ops},
                            {"seconds", r.seconds},
                            {"ops_per_sec", r.ops_per_sec},
+                           {"background_cores", r.background_cores},
                            {"misses", r.misses}});
   }
-  for (const auto& [key, median] : summary.median) {
+  for (const auto& [key, median] : OrderedMedians(flags, summary)) {
     doc["medians"].push_back({{"workload", std::get<0>(key)},
                               {"threads", std::get<1>(key)},
                               {"system", std::get<2>(key)},
                               {"ops_per_sec", median},
+                              {"background_cores", summary.background.at(key)},
                               {"misses", summary.misses.at(key)}});
   }
   for (const Ratios& r : rows) {
@@ -841,7 +710,7 @@ std::string ResultsMarkdown(const Flags& flags, const Machine& machine, const Su
   }
   md << "\nMedian ops/s on that machine (for orientation only; compare ratios):\n\n"
      << "| workload | threads | system | ops/s | misses |\n|---|---|---|---|---|\n";
-  for (const auto& [key, median] : summary.median) {
+  for (const auto& [key, median] : OrderedMedians(flags, summary)) {
     md << "| " << std::get<0>(key) << " | " << std::get<1>(key) << " | " << std::get<2>(key)
        << " | " << FormatOps(median) << " | " << summary.misses.at(key) << " |\n";
   }
@@ -919,6 +788,28 @@ bool RunAll(const Flags& flags, const std::string& scratch, std::vector<Run>* ru
   return true;
 }
 
+// Prints the tables and, with --out, writes the result files. Returns the exit status.
+int Report(const Flags& flags, const Machine& machine, const std::vector<Run>& runs, double wall) {
+  Summary summary = Summarize(runs);
+  std::vector<Ratios> rows = ComputeRatios(flags, summary);
+  PrintTables(flags, summary, rows);
+  std::printf("\nwall time: %.1f s\n", wall);
+  for (const auto& [key, misses] : summary.misses) {
+    if (misses) {
+      std::printf("WARNING: %s missed %llu loaded keys\n", std::get<2>(key).c_str(),
+                  (unsigned long long)misses);
+    }
+  }
+  if (flags.out.empty()) return 0;
+  std::string error;
+  std::string text = ResultsJson(flags, machine, runs, summary, rows, wall).dump(2) + "\n";
+  if (!WriteResults(flags, machine, text, ResultsMarkdown(flags, machine, summary, rows), &error)) {
+    std::fprintf(stderr, "store_bench: %s\n", error.c_str());
+    return 2;
+  }
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   Flags flags;
   bool help = false;
@@ -951,22 +842,7 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "store_bench: run failed: %s\n", error.c_str());
     return 2;
   }
-  Summary summary = Summarize(runs);
-  std::vector<Ratios> rows = ComputeRatios(flags, summary);
-  PrintTables(flags, summary, rows);
-  std::printf("\nwall time: %.1f s\n", wall);
-  for (const auto& [key, misses] : summary.misses) {
-    if (misses)
-      std::printf("WARNING: %s missed %llu loaded keys\n", std::get<2>(key).c_str(),
-                  (unsigned long long)misses);
-  }
-  if (flags.out.empty()) return 0;
-  std::string text = ResultsJson(flags, machine, runs, summary, rows, wall).dump(2) + "\n";
-  if (!WriteResults(flags, machine, text, ResultsMarkdown(flags, machine, summary, rows), &error)) {
-    std::fprintf(stderr, "store_bench: %s\n", error.c_str());
-    return 2;
-  }
-  return 0;
+  return Report(flags, machine, runs, wall);
 }
 
 }  // namespace

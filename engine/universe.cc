@@ -12,6 +12,7 @@
 
 #include "actors/runtime_config.h"
 #include "actors/universe_actor.h"
+#include "common/cycle_clock.h"
 #include "common/glob.h"
 #include "common/log.h"
 #include "config/config.h"
@@ -91,6 +92,7 @@ Status Universe::Open(const std::string& yaml_path) {
 
 Status Universe::Impl::OpenLocked(const Options& opts) {
   if (open.load()) return Status::InvalidArgument("the universe is already open");
+  cycle_clock::Calibrate();
   Status s = config::Validate(opts);
   if (!s.ok()) return s;
   log::Level level;
@@ -157,7 +159,7 @@ namespace {
 // result's status and cosmic metadata (shard, slot, latency). Inlined into each operation.
 template <class Result, class Op>
 Result OnKey(const std::atomic<OpenUniverse*>& open, std::string_view key, const Op& op) {
-  Clock::time_point start = Clock::now();
+  uint64_t start = cycle_clock::Now();
   Result result;
   OpenUniverse* u = open.load(std::memory_order_acquire);
   if (u == nullptr) {
@@ -169,17 +171,28 @@ Result OnKey(const std::atomic<OpenUniverse*>& open, std::string_view key, const
   result.cosmic.shard = route.shard;
   result.cosmic.slot = slot;
   result.status = op(*route.table, slot, result);
-  result.cosmic.latency_ns = NanosSince(start);
+  result.cosmic.latency_ns = cycle_clock::ToNanos(cycle_clock::Now() - start);
   return result;
 }
 
 }  // namespace
 
+Status Universe::Get(std::string_view key, std::string* value, Cosmic* cosmic) {
+  struct Lookup {
+    Status status;
+    Cosmic cosmic;
+  };
+  Lookup r = OnKey<Lookup>(impl_->open, key, [&](SpacetimeTable& table, uint32_t slot, Lookup& l) {
+    return table.Get(slot, key, value, &l.cosmic.version);
+  });
+  if (cosmic != nullptr) *cosmic = r.cosmic;
+  return r.status;
+}
+
 GetResult Universe::Get(std::string_view key) {
-  return OnKey<GetResult>(impl_->open, key,
-                          [&](SpacetimeTable& table, uint32_t slot, GetResult& r) {
-                            return table.Get(slot, key, &r.value, &r.cosmic.version);
-                          });
+  GetResult result;
+  result.status = Get(key, &result.value, &result.cosmic);
+  return result;
 }
 
 WriteResult Universe::Put(std::string_view key, std::string_view value) {

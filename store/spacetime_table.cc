@@ -49,12 +49,13 @@ Status SpacetimeTable::Put(uint32_t slot, std::string_view key, std::string_view
                            uint64_t* version) {
   if (!Owns(slot)) return Status::InvalidArgument("slot not owned by this shard");
   Slot& s = *slots_[slot];
+  const std::string& lookup = LookupKey(key);  // copied into the map only on insert
   std::unique_lock lock(s.mu);
   if (s.sealed) return SealedError();
   // The LSN is taken inside the slot's critical section so that, per key, LSN order equals
   // application order; the WAL append will join this section.
   uint64_t lsn = last_lsn_.fetch_add(1, std::memory_order_relaxed) + 1;
-  auto [it, inserted] = s.map.try_emplace(std::string(key));
+  auto [it, inserted] = s.map.try_emplace(lookup);
   if (inserted) {
     s.bytes += key.size() + value.size();
   } else {

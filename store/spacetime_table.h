@@ -91,14 +91,16 @@ class SpacetimeTable {
     std::string value;
     uint64_t version = 0;
   };
+  // Laid out so that a Get touches two cache lines: the lock with the read counter (56 + 8
+  // bytes), then the map header with the sealed flag. Write-only counters come last.
   struct alignas(64) Slot {
     mutable std::shared_mutex mu;
+    mutable std::atomic<uint64_t> reads{0};
     std::unordered_map<std::string, Entry> map;
+    bool sealed = false;
     uint64_t bytes = 0;
     uint64_t writes = 0;
     uint64_t deletes = 0;
-    mutable std::atomic<uint64_t> reads{0};
-    bool sealed = false;
   };
 
   const uint32_t shard_id_;

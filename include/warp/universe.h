@@ -137,6 +137,9 @@ class WARP_EXPORT Universe {
   bool IsOpen() const;
 
   GetResult Get(std::string_view key);
+  // The same lookup into a caller's buffer: *value keeps its capacity across calls, so a
+  // loop of Gets allocates nothing. OK, NotFound or Unavailable; *cosmic is optional.
+  Status Get(std::string_view key, std::string* value, Cosmic* cosmic = nullptr);
   WriteResult Put(std::string_view key, std::string_view value);
   WriteResult Delete(std::string_view key);
   // One result per key, in order.

@@ -38,6 +38,22 @@ TEST_CASE("a value put is read back with the shard, slot and version that stored
   CHECK(u.Get("user:1").value == "grace");
 }
 
+TEST_CASE("the buffer form of Get reuses the caller's string and reports the same metadata") {
+  TempDir tmp;
+  Universe u;
+  REQUIRE(u.Open(SmallUniverse(tmp)).ok());
+  WriteResult w = u.Put("k", std::string(100, 'x'));
+  std::string value(200, 'y');
+  const char* buffer = value.data();
+  Cosmic cosmic;
+  REQUIRE(u.Get("k", &value, &cosmic).ok());
+  CHECK(value == std::string(100, 'x'));
+  CHECK(value.data() == buffer);
+  CHECK(cosmic.version == w.cosmic.version);
+  CHECK(cosmic.shard == w.cosmic.shard);
+  CHECK(u.Get("missing", &value).IsNotFound());
+}
+
 TEST_CASE("getting a missing key is NotFound") {
   TempDir tmp;
   Universe u;

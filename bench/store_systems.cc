@@ -1,0 +1,184 @@
+// Adapters from each measured system to bench::Store. Each one uses its system the way an
+// embedding program would, with the options store_bench prints in its header.
+
+#include "bench/store_systems.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include <functional>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+#if WARP_BENCH_HAVE_CUCKOO
+#include <libcuckoo/cuckoohash_map.hh>
+#endif
+
+#include "warp/universe.h"
+
+namespace warp::bench {
+
+namespace {
+
+// Baselines pay no heap allocation per lookup either: 16-byte keys exceed libstdc++'s
+// small-string buffer, and C++17 maps have no lookup by string_view.
+const std::string& LookupKey(std::string_view key) {
+  thread_local std::string buffer;
+  buffer.assign(key.data(), key.size());
+  return buffer;
+}
+
+class WarpStore : public Store {
+ public:
+  bool Open(const std::string& dir, std::string* error) {
+    warp::Options options;
+    options.data_dir = dir;
+    options.log_level = "warn";
+    warp::Status s = universe_.Open(options);
+    if (!s.ok()) *error = "warp: Open(" + dir + "): " + s.ToString();
+    return s.ok();
+  }
+  bool Put(std::string_view key, std::string_view value, std::string* error) override {
+    warp::WriteResult r = universe_.Put(key, value);
+    if (!r.ok()) *error = "warp: Put(" + std::string(key) + "): " + r.status.ToString();
+    return r.ok();
+  }
+  Lookup Get(std::string_view key, std::string* value, std::string* error) override {
+    // The buffer overload, like the other systems: no allocation per lookup.
+    warp::Status s = universe_.Get(key, value);
+    if (s.ok()) return Lookup::kFound;
+    if (s.IsNotFound()) return Lookup::kMissing;
+    *error = "warp: Get(" + std::string(key) + "): " + s.ToString();
+    return Lookup::kError;
+  }
+  bool Close(std::string* error) override {
+    warp::Status s = universe_.Close();
+    if (!s.ok()) *error = "warp: Close: " + s.ToString();
+    return s.ok();
+  }
+
+ private:
+  warp::Universe universe_;
+};
+
+class CeilingStore : public Store {
+ public:
+  CeilingStore() : stripes_(new Stripe[kCeilingStripes]) {}
+  bool Put(std::string_view key, std::string_view value, std::string*) override {
+    const std::string& k = LookupKey(key);
+    Stripe& stripe = StripeOf(k);
+    std::unique_lock lock(stripe.mu);
+    stripe.map[k].assign(value.data(), value.size());
+    return true;
+  }
+  Lookup Get(std::string_view key, std::string* value, std::string*) override {
+    const std::string& k = LookupKey(key);
+    Stripe& stripe = StripeOf(k);
+    std::shared_lock lock(stripe.mu);
+    auto it = stripe.map.find(k);
+    if (it == stripe.map.end()) return Lookup::kMissing;
+    value->assign(it->second);
+    return Lookup::kFound;
+  }
+
+ private:
+  struct alignas(64) Stripe {
+    std::shared_mutex mu;
+    std::unordered_map<std::string, std::string> map;
+  };
+  Stripe& StripeOf(const std::string& key) {
+    return stripes_[std::hash<std::string>{}(key) % kCeilingStripes];
+  }
+  std::unique_ptr<Stripe[]> stripes_;
+};
+
+#if WARP_BENCH_HAVE_CUCKOO
+class CuckooStore : public Store {
+ public:
+  bool Put(std::string_view key, std::string_view value, std::string*) override {
+    map_.insert_or_assign(LookupKey(key), value);
+    return true;
+  }
+  Lookup Get(std::string_view key, std::string* value, std::string*) override {
+    return map_.find(LookupKey(key), *value) ? Lookup::kFound : Lookup::kMissing;
+  }
+
+ private:
+  libcuckoo::cuckoohash_map<std::string, std::string> map_;
+};
+#endif
+
+class RocksStore : public Store {
+ public:
+  ~RocksStore() override { delete db_; }
+  bool Open(const std::string& dir, std::string* error) {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::Status s = rocksdb::DB::Open(options, dir, &db_);
+    if (!s.ok()) *error = "rocksdb: Open(" + dir + "): " + s.ToString();
+    write_options_.disableWAL = true;
+    write_options_.sync = false;
+    return s.ok();
+  }
+  bool Put(std::string_view key, std::string_view value, std::string* error) override {
+    rocksdb::Status s = db_->Put(write_options_, rocksdb::Slice(key.data(), key.size()),
+                                 rocksdb::Slice(value.data(), value.size()));
+    if (!s.ok()) *error = "rocksdb: Put(" + std::string(key) + "): " + s.ToString();
+    return s.ok();
+  }
+  Lookup Get(std::string_view key, std::string* value, std::string* error) override {
+    rocksdb::Status s = db_->Get(read_options_, rocksdb::Slice(key.data(), key.size()), value);
+    if (s.ok()) return Lookup::kFound;
+    if (s.IsNotFound()) return Lookup::kMissing;
+    *error = "rocksdb: Get(" + std::string(key) + "): " + s.ToString();
+    return Lookup::kError;
+  }
+  bool Settle(std::string* error) override {
+    rocksdb::Status s = db_->Flush(rocksdb::FlushOptions());
+    if (s.ok()) s = db_->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr);
+    if (!s.ok()) *error = "rocksdb: flush/compact after load: " + s.ToString();
+    return s.ok();
+  }
+  bool Close(std::string* error) override {
+    rocksdb::Status s = db_->Close();
+    if (!s.ok()) *error = "rocksdb: Close: " + s.ToString();
+    return s.ok();
+  }
+
+ private:
+  rocksdb::DB* db_ = nullptr;
+  rocksdb::WriteOptions write_options_;
+  rocksdb::ReadOptions read_options_;
+};
+
+}  // namespace
+
+const std::vector<std::string>& SystemNames() {
+#if WARP_BENCH_HAVE_CUCKOO
+  static const std::vector<std::string> names = {"warp", "ceiling", "cuckoo", "rocksdb"};
+#else
+  static const std::vector<std::string> names = {"warp", "ceiling", "rocksdb"};
+#endif
+  return names;
+}
+
+std::unique_ptr<Store> OpenStore(const std::string& system, const std::string& dir,
+                                 std::string* error) {
+  if (system == "ceiling") return std::make_unique<CeilingStore>();
+#if WARP_BENCH_HAVE_CUCKOO
+  if (system == "cuckoo") return std::make_unique<CuckooStore>();
+#endif
+  if (system == "warp") {
+    auto store = std::make_unique<WarpStore>();
+    if (store->Open(dir, error)) return store;
+  } else if (system == "rocksdb") {
+    auto store = std::make_unique<RocksStore>();
+    if (store->Open(dir, error)) return store;
+  } else {
+    *error = "unknown system " + system;
+  }
+  return nullptr;
+}
+
+}  // namespace warp::bench
