@@ -24,11 +24,16 @@ const char* CodeName(Status::Code code) {
 }
 }  // namespace
 
+const std::string& Status::message() const {
+  static const std::string kEmpty;
+  return message_ ? *message_ : kEmpty;
+}
+
 std::string Status::ToString() const {
   if (ok()) return "OK";
   std::string out = CodeName(code_);
   out += ": ";
-  out += message_;
+  out += message();
   return out;
 }
 

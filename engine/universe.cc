@@ -186,7 +186,7 @@ Status Universe::Get(std::string_view key, std::string* value, Cosmic* cosmic) {
     return table.Get(slot, key, value, &l.cosmic.version);
   });
   if (cosmic != nullptr) *cosmic = r.cosmic;
-  return r.status;
+  return std::move(r.status);
 }
 
 GetResult Universe::Get(std::string_view key) {

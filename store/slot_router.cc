@@ -1,5 +1,8 @@
 #include "store/slot_router.h"
 
+// Inlined XXH3: routing runs on every key operation and a 16-byte key hashes in a few
+// instructions once the call into libxxhash is gone. Same algorithm, same values.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 namespace warp {

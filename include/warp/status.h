@@ -1,12 +1,13 @@
 // warp::Status: the result of an operation that can fail, in the style of leveldb::Status.
 //
 // A Status is either ok() or carries a code and a human-readable message that names what was
-// wrong and where (a key, a config path and line, a file and offset). Statuses are cheap to
-// copy when ok and are returned by value; they are [[nodiscard]] so a dropped error is a
-// compiler warning. Thread-safety: a Status is a value; distinct objects need no locking.
+// wrong and where (a key, a config path and line, a file and offset). An OK status holds no
+// allocation, so statuses are cheap to return by value; they are [[nodiscard]] so a dropped error
+// is a compiler warning. Thread-safety: a Status is a value; distinct objects need no locking.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,14 @@ class [[nodiscard]] WARP_EXPORT Status {
   };
 
   Status() = default;
+  Status(const Status& other) : code_(other.code_), message_(Clone(other.message_)) {}
+  Status& operator=(const Status& other) {
+    code_ = other.code_;
+    message_ = Clone(other.message_);
+    return *this;
+  }
+  Status(Status&&) noexcept = default;
+  Status& operator=(Status&&) noexcept = default;
 
   static Status OK() { return Status(); }
   static Status NotFound(std::string_view msg) { return Status(Code::kNotFound, msg); }
@@ -49,15 +58,21 @@ class [[nodiscard]] WARP_EXPORT Status {
 
   Code code() const { return code_; }
   // The message alone, without the code name ("" when ok).
-  const std::string& message() const { return message_; }
+  const std::string& message() const;
   // "OK" or "<code name>: <message>", e.g. "NotFound: key 'user:1'".
   std::string ToString() const;
 
  private:
-  Status(Code code, std::string_view msg) : code_(code), message_(msg) {}
+  Status(Code code, std::string_view msg)
+      : code_(code), message_(std::make_unique<const std::string>(msg)) {}
+  static std::unique_ptr<const std::string> Clone(const std::unique_ptr<const std::string>& m) {
+    return m ? std::make_unique<const std::string>(*m) : nullptr;
+  }
 
   Code code_ = Code::kOk;
-  std::string message_;
+  // Null when ok (as leveldb's state_): an OK status is created, moved and destroyed without
+  // touching the heap, which keeps it cheap on every key operation's result.
+  std::unique_ptr<const std::string> message_;
 };
 
 }  // namespace warp
