@@ -33,7 +33,7 @@ install(TARGETS warpengine EXPORT WarpEngineTargets
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/warp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${CMAKE_BINARY_DIR}/include/warp/version.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/warp)
-install(TARGETS warpd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS warpd warp RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/config/warpengine.yaml
   DESTINATION ${CMAKE_INSTALL_DATADIR}/warpengine)
 install(EXPORT WarpEngineTargets NAMESPACE WarpEngine::
