@@ -23,6 +23,10 @@ set_target_properties(CAF::io PROPERTIES IMPORTED_LOCATION "${CAF_IO_LIBRARY}"
   INTERFACE_LINK_LIBRARIES CAF::core)
 
 find_package(yaml-cpp REQUIRED)
+
+# LZ4 (liblz4-dev) has no CMake config file in Debian; pkg-config knows it.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)
 find_package(nlohmann_json 3 REQUIRED)
 
 find_path(XXHASH_INCLUDE_DIR xxhash.h)

@@ -1,0 +1,121 @@
+#include "tests/support/fault_injection.h"
+
+#include <algorithm>
+
+namespace warp::testing {
+
+class FaultInjectionFileSystem::File final : public WritableFile {
+ public:
+  File(FaultInjectionFileSystem* fs, std::unique_ptr<WritableFile> base)
+      : fs_(fs), base_(std::move(base)) {}
+
+  Status Append(std::string_view data) override {
+    Status s = fs_->BeforeAppend();
+    if (s.ok()) s = base_->Append(data);
+    if (s.ok()) fs_->AfterAppend(path(), data.size());
+    return s;
+  }
+  Status Sync() override {
+    Status s = fs_->BeforeSync();
+    if (s.ok()) s = base_->Sync();
+    if (s.ok()) fs_->AfterSync(path());
+    return s;
+  }
+  Status Close() override { return base_->Close(); }
+  const std::string& path() const override { return base_->path(); }
+
+ private:
+  FaultInjectionFileSystem* fs_;
+  std::unique_ptr<WritableFile> base_;
+};
+
+void FaultInjectionFileSystem::FailNextAppend() {
+  std::lock_guard<std::mutex> lock(mu_);
+  fail_next_append_ = true;
+}
+
+void FaultInjectionFileSystem::FailNextSync() {
+  std::lock_guard<std::mutex> lock(mu_);
+  fail_next_sync_ = true;
+}
+
+Status FaultInjectionFileSystem::NewWritableFile(const std::string& path,
+                                                 std::unique_ptr<WritableFile>* file) {
+  std::unique_ptr<WritableFile> base;
+  Status s = base_->NewWritableFile(path, &base);
+  if (!s.ok()) return s;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    files_[path] = FileState();
+  }
+  *file = std::make_unique<File>(this, std::move(base));
+  return Status::OK();
+}
+
+Status FaultInjectionFileSystem::RemoveFile(const std::string& path) {
+  Status s = base_->RemoveFile(path);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (s.ok()) files_.erase(path);
+  return s;
+}
+
+Status FaultInjectionFileSystem::Truncate(const std::string& path, uint64_t size) {
+  Status s = base_->Truncate(path, size);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = files_.find(path);
+  if (s.ok() && it != files_.end()) {
+    it->second.size = size;
+    it->second.synced = std::min(it->second.synced, size);
+  }
+  return s;
+}
+
+Status FaultInjectionFileSystem::DropUnsyncedData() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [path, state] : files_) {
+    if (state.size == state.synced) continue;
+    Status s = base_->Truncate(path, state.synced);
+    if (!s.ok()) return s;
+    state.size = state.synced;
+  }
+  return Status::OK();
+}
+
+uint64_t FaultInjectionFileSystem::SyncedBytes(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = files_.find(path);
+  return it == files_.end() ? 0 : it->second.synced;
+}
+
+int FaultInjectionFileSystem::sync_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sync_count_;
+}
+
+Status FaultInjectionFileSystem::BeforeAppend() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!fail_next_append_) return Status::OK();
+  fail_next_append_ = false;
+  return Status::IOError("injected write failure");
+}
+
+void FaultInjectionFileSystem::AfterAppend(const std::string& path, uint64_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  files_[path].size += n;
+}
+
+Status FaultInjectionFileSystem::BeforeSync() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!fail_next_sync_) return Status::OK();
+  fail_next_sync_ = false;
+  return Status::IOError("injected fsync failure (Input/output error)");
+}
+
+void FaultInjectionFileSystem::AfterSync(const std::string& path) {
+  std::lock_guard<std::mutex> lock(mu_);
+  FileState& state = files_[path];
+  state.synced = state.size;
+  ++sync_count_;
+}
+
+}  // namespace warp::testing

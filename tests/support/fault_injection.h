@@ -1,0 +1,68 @@
+// FaultInjectionFileSystem: a FileSystem wrapper for durability tests. It forwards to a base
+// file system and remembers, per file written through it, how many bytes were appended and how
+// many of those were covered by a successful Sync(). Tests can make the next Append or Sync fail
+// with an IOError, and simulate a power loss with DropUnsyncedData(), which cuts every such file
+// back to its last synced length (directory entries are treated as durable).
+// Thread-safe (one mutex); the base must outlive the wrapper.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "wal/file.h"
+
+namespace warp::testing {
+
+class FaultInjectionFileSystem : public FileSystem {
+ public:
+  explicit FaultInjectionFileSystem(FileSystem* base) : base_(base) {}
+
+  // The next Append (or Sync) on any file fails with IOError, without touching the file.
+  void FailNextAppend();
+  void FailNextSync();
+
+  // Power loss: truncates every file written through this wrapper to its last synced length.
+  Status DropUnsyncedData();
+
+  // Bytes of `path` known durable (0 if never synced or not written through this wrapper).
+  uint64_t SyncedBytes(const std::string& path) const;
+  int sync_count() const;
+
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* file) override;
+  Status ReadFile(const std::string& path, std::string* contents) override {
+    return base_->ReadFile(path, contents);
+  }
+  Status ListDir(const std::string& dir, std::vector<std::string>* names) override {
+    return base_->ListDir(dir, names);
+  }
+  Status RemoveFile(const std::string& path) override;
+  Status Truncate(const std::string& path, uint64_t size) override;
+  Status CreateDir(const std::string& dir) override { return base_->CreateDir(dir); }
+  Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
+
+ private:
+  class File;
+  struct FileState {
+    uint64_t size = 0;
+    uint64_t synced = 0;
+  };
+
+  // Called by File.
+  Status BeforeAppend();
+  void AfterAppend(const std::string& path, uint64_t n);
+  Status BeforeSync();
+  void AfterSync(const std::string& path);
+
+  FileSystem* base_;
+  mutable std::mutex mu_;
+  std::map<std::string, FileState> files_;
+  bool fail_next_append_ = false;
+  bool fail_next_sync_ = false;
+  int sync_count_ = 0;
+};
+
+}  // namespace warp::testing

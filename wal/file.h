@@ -1,0 +1,59 @@
+// The small file-system interface the WAL writes and reads through, so tests can inject faults
+// (failed writes and fsyncs, power loss: see tests/support/fault_injection.h).
+//
+// Every error is a Status naming the path and the OS error: IOError, or NotFound for a missing
+// file or directory. The interfaces are header-only (pure virtual) on purpose: code that only
+// wraps a FileSystem needs no library. DefaultFileSystem() is the POSIX implementation.
+// Thread-safety: a FileSystem may be used from several threads; one WritableFile from one
+// thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "warp/status.h"
+
+namespace warp {
+
+// A file open for appending. Bytes appended are not durable until Sync() returns OK.
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  // Writes all of `data` at the end of the file (one or more write(2) calls, no user buffer).
+  virtual Status Append(std::string_view data) = 0;
+  // Makes every byte appended so far durable (fdatasync(2)).
+  virtual Status Sync() = 0;
+  // Closes the file; later calls fail. The destructor closes without reporting errors.
+  virtual Status Close() = 0;
+  // The path this file was opened with.
+  virtual const std::string& path() const = 0;
+};
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+  // Creates (or truncates to empty) `path` and opens it for appending.
+  virtual Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* file) = 0;
+  // Reads the whole file into *contents.
+  virtual Status ReadFile(const std::string& path, std::string* contents) = 0;
+  // The names (not paths) of the entries of `dir`, excluding "." and "..", in no order.
+  virtual Status ListDir(const std::string& dir, std::vector<std::string>* names) = 0;
+  virtual Status RemoveFile(const std::string& path) = 0;
+  // Cuts `path` to `size` bytes (or extends it with zeros).
+  virtual Status Truncate(const std::string& path, uint64_t size) = 0;
+  // Creates `dir` and its missing parents; OK if it exists.
+  virtual Status CreateDir(const std::string& dir) = 0;
+  // Makes the entries of `dir` (files created, removed, renamed in it) durable.
+  virtual Status SyncDir(const std::string& dir) = 0;
+};
+
+// The process-wide POSIX file system (never null, never destroyed).
+FileSystem* DefaultFileSystem();
+
+// dir + "/" + name, without doubling a trailing slash of dir.
+std::string JoinPath(const std::string& dir, const std::string& name);
+
+}  // namespace warp

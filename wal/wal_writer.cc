@@ -1,0 +1,154 @@
+#include "wal/wal_writer.h"
+
+#include <lz4.h>
+
+#include "wal/wal_format.h"
+
+namespace warp {
+
+WalWriter::WalWriter(FileSystem* fs, std::string dir, uint32_t shard, uint64_t segment_bytes)
+    : fs_(fs), dir_(std::move(dir)), shard_(shard), segment_bytes_(segment_bytes) {}
+
+WalWriter::~WalWriter() = default;
+
+Status WalWriter::Open(FileSystem* fs, const std::string& dir, uint32_t shard, uint64_t first_lsn,
+                       uint64_t segment_bytes, std::unique_ptr<WalWriter>* writer) {
+  if (first_lsn == 0) return Status::InvalidArgument("wal: first LSN must be at least 1");
+  if (segment_bytes == 0) return Status::InvalidArgument("wal: segment_bytes must be positive");
+  Status s = fs->CreateDir(dir);
+  if (!s.ok()) return s;
+  std::unique_ptr<WalWriter> w(new WalWriter(fs, dir, shard, segment_bytes));
+  w->last_lsn_ = first_lsn - 1;
+  s = w->StartSegment(first_lsn);
+  if (!s.ok()) return s;
+  *writer = std::move(w);
+  return Status::OK();
+}
+
+Status WalWriter::StartSegment(uint64_t first_lsn) {
+  path_ = JoinPath(dir_, wal::SegmentFileName(first_lsn));
+  Status s = fs_->NewWritableFile(path_, &file_);
+  if (!s.ok()) return Fail("create", s);
+  std::string header;
+  wal::EncodeSegmentHeader(shard_, first_lsn, &header);
+  s = file_->Append(header);
+  if (!s.ok()) return Fail("write", s);
+  segment_size_ = header.size();
+  dir_synced_ = false;
+  return Status::OK();
+}
+
+Status WalWriter::Fail(const char* op, const Status& cause) {
+  error_ = Status::IOError("wal shard " + std::to_string(shard_) + ": " + op + " of " + path_ +
+                           " failed: " + cause.message() + "; the shard refuses writes");
+  return error_;
+}
+
+Status WalWriter::CheckLsn(uint64_t lsn) const {
+  if (!error_.ok()) return error_;
+  if (!file_) return Status::InvalidArgument("wal shard " + std::to_string(shard_) + ": closed");
+  if (lsn <= last_lsn_) {
+    return Status::InvalidArgument("wal shard " + std::to_string(shard_) + ": LSN " +
+                                   std::to_string(lsn) + " is not above the last LSN " +
+                                   std::to_string(last_lsn_));
+  }
+  return Status::OK();
+}
+
+void WalWriter::EncodePutPayload(std::string_view key, std::string_view value, uint8_t* flags) {
+  scratch_.clear();
+  wal::PutVarint32(&scratch_, static_cast<uint32_t>(key.size()));
+  scratch_.append(key.data(), key.size());
+  wal::PutVarint32(&scratch_, static_cast<uint32_t>(value.size()));
+  *flags = 0;
+  if (compress_min_bytes_ > 0 && value.size() >= compress_min_bytes_ &&
+      value.size() <= static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
+    size_t start = scratch_.size();
+    int bound = LZ4_compressBound(static_cast<int>(value.size()));
+    scratch_.resize(start + static_cast<size_t>(bound));
+    int n = LZ4_compress_default(value.data(), scratch_.data() + start,
+                                 static_cast<int>(value.size()), bound);
+    if (n > 0 && static_cast<size_t>(n) < value.size()) {
+      scratch_.resize(start + static_cast<size_t>(n));
+      *flags = wal::kFlagLz4Value;
+      return;
+    }
+    scratch_.resize(start);  // incompressible: store it raw
+  }
+  scratch_.append(value.data(), value.size());
+}
+
+Status WalWriter::AddPut(uint64_t lsn, std::string_view key, std::string_view value) {
+  Status s = CheckLsn(lsn);
+  if (!s.ok()) return s;
+  uint8_t flags = 0;
+  EncodePutPayload(key, value, &flags);
+  wal::EncodeRecord(static_cast<uint8_t>(wal::RecordType::kPut), flags, lsn, scratch_, &buffer_);
+  last_lsn_ = lsn;
+  return Status::OK();
+}
+
+Status WalWriter::AddDelete(uint64_t lsn, std::string_view key) {
+  Status s = CheckLsn(lsn);
+  if (!s.ok()) return s;
+  scratch_.clear();
+  wal::PutVarint32(&scratch_, static_cast<uint32_t>(key.size()));
+  scratch_.append(key.data(), key.size());
+  wal::EncodeRecord(static_cast<uint8_t>(wal::RecordType::kDelete), 0, lsn, scratch_, &buffer_);
+  last_lsn_ = lsn;
+  return Status::OK();
+}
+
+Status WalWriter::AddRaw(uint8_t type, uint64_t lsn, std::string_view payload) {
+  Status s = CheckLsn(lsn);
+  if (!s.ok()) return s;
+  wal::EncodeRecord(type, 0, lsn, payload, &buffer_);
+  last_lsn_ = lsn;
+  return Status::OK();
+}
+
+Status WalWriter::Flush() {
+  if (!error_.ok()) return error_;
+  if (!file_) return Status::InvalidArgument("wal shard " + std::to_string(shard_) + ": closed");
+  if (buffer_.empty()) return Status::OK();
+  Status s = file_->Append(buffer_);
+  if (!s.ok()) return Fail("write", s);
+  segment_size_ += buffer_.size();
+  buffer_.clear();
+  if (segment_size_ >= segment_bytes_) return Rotate();
+  return Status::OK();
+}
+
+Status WalWriter::Rotate() {
+  Status s = file_->Sync();
+  if (!s.ok()) return Fail("fsync", s);
+  s = file_->Close();
+  if (!s.ok()) return Fail("close", s);
+  s = fs_->SyncDir(dir_);
+  if (!s.ok()) return Fail("directory fsync", s);
+  return StartSegment(last_lsn_ + 1);
+}
+
+Status WalWriter::Sync() {
+  Status s = Flush();
+  if (!s.ok()) return s;
+  s = file_->Sync();
+  if (!s.ok()) return Fail("fsync", s);
+  if (!dir_synced_) {  // a new segment's directory entry must be durable too
+    s = fs_->SyncDir(dir_);
+    if (!s.ok()) return Fail("directory fsync", s);
+    dir_synced_ = true;
+  }
+  return Status::OK();
+}
+
+Status WalWriter::Close() {
+  Status s = Flush();
+  if (!s.ok()) return s;
+  s = file_->Close();
+  file_.reset();
+  if (!s.ok()) return Fail("close", s);
+  return Status::OK();
+}
+
+}  // namespace warp

@@ -1,0 +1,96 @@
+// WalWriter: appends records to one shard's write-ahead log (format: wal/wal_format.h).
+//
+// Add*() encode a record into an in-memory buffer (no system call). Flush() hands the whole
+// buffer to the file in one Append (one write(2)): after it, the records survive a process
+// crash. Sync() = Flush() + fdatasync: after it, they survive a power loss. The caller decides
+// when to Flush and Sync (group commit, wal.fsync policy); the writer never syncs on its own
+// except when rotating (below).
+//
+// Rotation: after a Flush, if the current segment holds at least segment_bytes, the writer
+// syncs and closes it, syncs the directory, and starts a new segment named last_lsn + 1. A
+// segment therefore always ends at a record boundary, and every segment but the last is durable
+// before the next one exists (so a power loss can only tear the last segment).
+//
+// Errors are sticky (DESIGN.md section 4): once an Append or Sync has failed, every later call
+// returns that same IOError, e.g. "wal shard 3: fsync of D/wal/00000000000000000001.log failed:
+// ...; the shard refuses writes". Nothing is retried: after a failed fsync the page cache state
+// is unknown.
+//
+// Thread-safety: not thread-safe; the caller (the shard's WAL actor) serializes all calls.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "wal/file.h"
+#include "warp/status.h"
+
+namespace warp {
+
+class WalWriter {
+ public:
+  // Creates `dir` if missing and starts a new segment `dir`/SegmentFileName(first_lsn) (an
+  // existing file of that name is replaced: the caller passes the recovered last LSN + 1).
+  // REQUIRES: fs outlives the writer; first_lsn >= 1; segment_bytes > 0.
+  static Status Open(FileSystem* fs, const std::string& dir, uint32_t shard, uint64_t first_lsn,
+                     uint64_t segment_bytes, std::unique_ptr<WalWriter>* writer);
+  // Closes the segment without flushing: records still buffered are dropped, as in a crash.
+  ~WalWriter();
+  WalWriter(const WalWriter&) = delete;
+  WalWriter& operator=(const WalWriter&) = delete;
+
+  // Values of at least `min_bytes` bytes are LZ4-compressed when that makes them smaller.
+  // 0 (the default) = never compress.
+  void SetCompressMinBytes(uint64_t min_bytes) { compress_min_bytes_ = min_bytes; }
+
+  // Buffer one record. REQUIRES: lsn > last_lsn() (else InvalidArgument, nothing buffered);
+  // key and value shorter than 4 GiB in total.
+  Status AddPut(uint64_t lsn, std::string_view key, std::string_view value);
+  Status AddDelete(uint64_t lsn, std::string_view key);
+  // Buffers a record with an arbitrary type byte and a raw payload (batch markers, and tests
+  // writing types this build does not know). Same LSN rule.
+  Status AddRaw(uint8_t type, uint64_t lsn, std::string_view payload);
+
+  // Writes the buffer with one Append, then rotates if the segment is full. OK if empty.
+  Status Flush();
+  // Flush() then fdatasync of the current segment.
+  Status Sync();
+  // Flush() then close the segment (no fsync). Later calls fail.
+  Status Close();
+
+  // The sticky error (OK while healthy).
+  const Status& status() const { return error_; }
+  // LSN of the last record added (first_lsn - 1 before any).
+  uint64_t last_lsn() const { return last_lsn_; }
+  // Path of the segment being written.
+  const std::string& segment_path() const { return path_; }
+  // Bytes buffered and not yet flushed.
+  size_t buffered_bytes() const { return buffer_.size(); }
+
+ private:
+  WalWriter(FileSystem* fs, std::string dir, uint32_t shard, uint64_t segment_bytes);
+
+  Status StartSegment(uint64_t first_lsn);
+  Status Rotate();
+  Status CheckLsn(uint64_t lsn) const;
+  Status Fail(const char* op, const Status& cause);
+  void EncodePutPayload(std::string_view key, std::string_view value, uint8_t* flags);
+
+  FileSystem* fs_;
+  std::string dir_;
+  uint32_t shard_;
+  uint64_t segment_bytes_;
+  uint64_t compress_min_bytes_ = 0;
+  std::unique_ptr<WritableFile> file_;
+  std::string path_;
+  uint64_t segment_size_ = 0;  // bytes appended to the current segment
+  uint64_t last_lsn_ = 0;
+  bool dir_synced_ = false;  // the current segment's directory entry has been fsynced
+  std::string buffer_;
+  std::string scratch_;  // payload being encoded (reused)
+  Status error_;
+};
+
+}  // namespace warp
