@@ -11,9 +11,13 @@ DEB_PACKAGES := cmake ninja-build g++ make ccache pkg-config \
   libcaf-dev liblz4-dev nlohmann-json3-dev libyaml-cpp-dev catch2 \
   libcuckoo-dev libxxhash-dev librocksdb-dev
 
+# Only `make fuzz` needs these (clang with libFuzzer and the sanitizer runtimes).
+FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
+FUZZ_SECONDS ?= 60
+
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build run test bench clean install
+.PHONY: all deps configure build run test bench clean install fuzz
 
 all: build
 
@@ -45,6 +49,17 @@ bench: build
 
 install: build
 	cmake --install $(BUILD_DIR)
+
+# Builds the libFuzzer targets with clang + ASan/UBSan in build-fuzz/ and runs each for
+# FUZZ_SECONDS. Crashing inputs land in build-fuzz/artifacts/; turn them into tests.
+fuzz: deps
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(FUZZ_PACKAGES)"
+	@CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DWARP_FUZZ=ON \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	@mkdir -p build-fuzz/corpus/wal_reader build-fuzz/artifacts
+	build-fuzz/bin/wal_reader_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	  -artifact_prefix=build-fuzz/artifacts/ build-fuzz/corpus/wal_reader
 
 clean:
 	rm -rf $(BUILD_DIR)
