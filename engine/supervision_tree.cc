@@ -1,5 +1,7 @@
 #include "engine/supervision_tree.h"
 
+#include <caf/scoped_actor.hpp>
+
 #include "actors/shard_actor.h"
 #include "store/filename.h"
 #include "supervision/supervisor.h"
@@ -34,7 +36,34 @@ std::vector<supervision::ChildSpec> ShardSpecs(const Options& options,
   return specs;
 }
 
+// The current handle of child `id`, or an invalid handle if it did not answer in time.
+caf::actor ChildOf(caf::scoped_actor& self, const caf::actor& parent, const std::string& id,
+                   std::chrono::milliseconds timeout) {
+  caf::actor child;
+  self->request(parent, timeout, supervision::get_child_atom::value, id)
+      .receive([&](caf::actor& handle) { child = std::move(handle); }, [](caf::error&) {});
+  return child;
+}
+
 }  // namespace
+
+Status AwaitShardsStarted(caf::actor_system& system, const caf::actor& root, uint32_t shards,
+                          std::chrono::milliseconds timeout) {
+  caf::scoped_actor self{system};
+  caf::actor storage = ChildOf(self, root, "storage", timeout);
+  for (uint32_t shard = 0; storage && shard < shards; ++shard) {
+    std::string id = filename::ShardName(shard);
+    caf::actor actor = ChildOf(self, storage, id, timeout);
+    bool started = false;
+    if (actor) {
+      self->request(actor, timeout, caf::get_atom::value)
+          .receive([&](uint32_t incarnation) { started = incarnation > 0; }, [](caf::error&) {});
+    }
+    if (!started) return Status::Unavailable(id + " did not start");
+  }
+  if (!storage) return Status::Unavailable("the storage supervisor did not start");
+  return Status::OK();
+}
 
 caf::actor StartSupervisionTree(caf::actor_system& system, const Options& options,
                                 std::shared_ptr<ControllerContext> context) {

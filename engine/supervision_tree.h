@@ -11,16 +11,24 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
+#include <chrono>
 #include <memory>
 #include <vector>
 
 #include "actors/universe_actor.h"
 #include "warp/options.h"
+#include "warp/status.h"
 
 namespace warp {
 
 // Spawns the root supervisor with the whole tree below it.
 caf::actor StartSupervisionTree(caf::actor_system& system, const Options& options,
                                 std::shared_ptr<ControllerContext> context);
+
+// Blocks until every shard actor has initialised and adopted its table (CAF spawns
+// asynchronously), by asking each one for its incarnation; a reply proves it runs.
+// Unavailable naming the shard if one does not answer within `timeout`.
+Status AwaitShardsStarted(caf::actor_system& system, const caf::actor& root, uint32_t shards,
+                          std::chrono::milliseconds timeout);
 
 }  // namespace warp

@@ -119,6 +119,11 @@ Status Universe::Impl::OpenLocked(const Options& opts) {
   u->context = std::make_shared<ControllerContext>(u->tables, std::move(slots_per_shard));
   u->runtime = std::make_unique<ActorRuntime>(opts.runtime);
   u->runtime->root = StartSupervisionTree(u->runtime->system, opts, u->context);
+  s = AwaitShardsStarted(u->runtime->system, u->runtime->root, opts.shards, kAdminTimeout);
+  if (!s.ok()) {
+    (void)supervision::ShutdownSupervisor(u->runtime->system, u->runtime->root, kShutdownTimeout);
+    return s;
+  }
   u->opened_at = Clock::now();
   log::Info("universe open: ", opts.data_dir, ", ", opts.shards, " shards",
             u->dir->recovered_from_crash() ? " (previous session did not close cleanly)" : "");
