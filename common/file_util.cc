@@ -29,18 +29,6 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
   return Status::OK();
 }
 
-Status SyncDirectoryOf(const std::string& path) {
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("cannot open directory", dir, errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return ErrnoStatus("cannot fsync directory", dir, err);
-  return Status::OK();
-}
-
 }  // namespace
 
 Status ReadFile(const std::string& path, std::string* contents) {
@@ -75,7 +63,18 @@ Status WriteFileAtomic(const std::string& path, std::string_view contents) {
   ::close(fd);
   if (!s.ok()) return s;
   if (::rename(temp.c_str(), path.c_str()) != 0) return ErrnoStatus("cannot rename", temp, errno);
-  return SyncDirectoryOf(path);
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  return SyncDir(dir.empty() ? "." : dir);
+}
+
+Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("cannot open directory", dir, errno);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return ErrnoStatus("cannot fsync directory", dir, err);
+  return Status::OK();
 }
 
 Status CreateDirs(const std::string& path) {

@@ -19,6 +19,9 @@ Status WriteFileAtomic(const std::string& path, std::string_view contents);
 // Creates `path` and its parents if missing.
 Status CreateDirs(const std::string& path);
 
+// fsyncs the directory `dir`, making the creation, rename or removal of its entries durable.
+Status SyncDir(const std::string& dir);
+
 // Current UTC time as ISO-8601 with milliseconds: "2026-11-24T10:00:00.123Z".
 std::string UtcNowIso8601();
 

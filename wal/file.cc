@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/file_util.h"
+
 namespace warp {
 
 namespace {
@@ -90,37 +92,11 @@ class PosixFileSystem final : public FileSystem {
     return Status::OK();
   }
 
-  Status SyncDir(const std::string& dir) override {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return ErrnoStatus("cannot open directory", dir, errno);
-    int rc = ::fsync(fd);
-    int err = errno;
-    ::close(fd);
-    if (rc != 0) return ErrnoStatus("cannot fsync directory", dir, err);
-    return Status::OK();
-  }
+  Status SyncDir(const std::string& dir) override { return warp::SyncDir(dir); }
 };
 
 Status PosixFileSystem::ReadFile(const std::string& path, std::string* contents) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("cannot open", path, errno);
-  contents->clear();
-  struct stat st;
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) contents->reserve(static_cast<size_t>(st.st_size));
-  char buffer[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return ErrnoStatus("cannot read", path, err);
-    }
-    if (n == 0) break;
-    contents->append(buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return Status::OK();
+  return warp::ReadFile(path, contents);
 }
 
 Status PosixFileSystem::ListDir(const std::string& dir, std::vector<std::string>* names) {
