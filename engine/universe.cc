@@ -102,8 +102,14 @@ Status Universe::Impl::OpenLocked(const Options& opts) {
   u->options = opts;
   s = DataDir::Open(opts.data_dir, opts.shards, &u->dir);
   if (!s.ok()) return s;
+  // From here on a failed Open has not crashed: record a clean close so that the next Open
+  // does not report "previous session did not close cleanly".
+  auto abandon = [&u](Status failure) {
+    (void)u->dir->MarkClosed();
+    return failure;
+  };
   s = u->dir->WriteEffectiveConfig(config::ToJson(opts));
-  if (!s.ok()) return s;
+  if (!s.ok()) return abandon(s);
 
   const SlotTable& slot_table = u->dir->manifest().slot_table;
   std::vector<uint32_t> slots_per_shard;
@@ -122,7 +128,7 @@ Status Universe::Impl::OpenLocked(const Options& opts) {
   s = AwaitShardsStarted(u->runtime->system, u->runtime->root, opts.shards, kAdminTimeout);
   if (!s.ok()) {
     (void)supervision::ShutdownSupervisor(u->runtime->system, u->runtime->root, kShutdownTimeout);
-    return s;
+    return abandon(s);
   }
   u->opened_at = Clock::now();
   log::Info("universe open: ", opts.data_dir, ", ", opts.shards, " shards",

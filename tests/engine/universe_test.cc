@@ -192,6 +192,20 @@ TEST_CASE("reopening a directory with another shard count is refused") {
         std::string::npos);
 }
 
+TEST_CASE("an Open that fails after taking the directory is not reported as a crash") {
+  TempDir tmp;
+  Options options = SmallUniverse(tmp);
+  // A directory where effective.json belongs makes writing the effective config fail.
+  std::filesystem::create_directories(options.data_dir + "/configuration/effective.json/x");
+  Universe u;
+  Status s = u.Open(options);
+  CHECK(s.IsIOError());
+  CHECK(s.message().find("effective.json") != std::string::npos);
+  std::filesystem::remove_all(options.data_dir + "/configuration/effective.json");
+  REQUIRE(u.Open(options).ok());
+  CHECK_FALSE(u.Health().recovered_from_crash);
+}
+
 TEST_CASE("invalid options are rejected before the data directory is created") {
   TempDir tmp;
   Options options = SmallUniverse(tmp);
