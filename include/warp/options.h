@@ -30,6 +30,14 @@ struct ServerOptions {
 struct WalOptions {
   FsyncPolicy fsync = FsyncPolicy::kEverySec;  // wal.fsync
   uint64_t segment_bytes = 64ull << 20;        // wal.segment_bytes: rotate segments at this size
+  uint64_t compress_min_bytes = 4096;  // wal.compress_min_bytes: LZ4 values this big; 0 = never
+  uint32_t retain_segments = 2;  // wal.retain_segments: segments kept below the newest snapshot
+};
+
+// Per-shard checkpoints (snapshot.*): taken when either trigger fires; 0 disables a trigger.
+struct SnapshotOptions {
+  uint32_t interval_s = 300;        // snapshot.interval_s: seconds between snapshots
+  uint64_t after_writes = 1000000;  // snapshot.after_writes: writes to a shard since its last one
 };
 
 // Physics laws: the policy of each residency tier (tiers.*).
@@ -71,6 +79,7 @@ struct Options {
   std::string log_level = "info";     // log_level: error | warn | info | debug
   ServerOptions server;
   WalOptions wal;
+  SnapshotOptions snapshot;
   TierLaws tiers;
   RuntimeOptions runtime;
   SupervisionOptions supervision;

@@ -24,6 +24,10 @@ void CheckSameOptions(const Options& got, const Options& want) {
   CHECK(got.server.http_port == want.server.http_port);
   CHECK(got.wal.fsync == want.wal.fsync);
   CHECK(got.wal.segment_bytes == want.wal.segment_bytes);
+  CHECK(got.wal.compress_min_bytes == want.wal.compress_min_bytes);
+  CHECK(got.wal.retain_segments == want.wal.retain_segments);
+  CHECK(got.snapshot.interval_s == want.snapshot.interval_s);
+  CHECK(got.snapshot.after_writes == want.snapshot.after_writes);
   CHECK(got.tiers.hot.max_bytes == want.tiers.hot.max_bytes);
   CHECK(got.tiers.warm.compress_min_bytes == want.tiers.warm.compress_min_bytes);
   CHECK(got.tiers.warm.max_bytes == want.tiers.warm.max_bytes);
@@ -108,7 +112,7 @@ TEST_CASE("the embedded default is the text of config/warpengine.yaml on disk") 
   CHECK(EmbeddedDefaultYaml() == on_disk);
 }
 
-TEST_CASE("the schema has the twenty documented keys and docs/configuration.md names each") {
+TEST_CASE("the schema has the twenty-four documented keys and docs/configuration.md names each") {
   std::vector<std::string> want = {"data_dir",
                                    "shards",
                                    "stats_interval_ms",
@@ -118,6 +122,10 @@ TEST_CASE("the schema has the twenty documented keys and docs/configuration.md n
                                    "server.http_port",
                                    "wal.fsync",
                                    "wal.segment_bytes",
+                                   "wal.compress_min_bytes",
+                                   "wal.retain_segments",
+                                   "snapshot.interval_s",
+                                   "snapshot.after_writes",
                                    "tiers.hot.max_bytes",
                                    "tiers.warm.compress_min_bytes",
                                    "tiers.warm.max_bytes",
@@ -168,7 +176,8 @@ TEST_CASE("a section left empty changes nothing") {
 
 TEST_CASE("an unknown key is reported with its line and the keys known in its section") {
   CHECK(ParseMessage("shards: 4\nwal:\n  fsyncc: always\n") ==
-        "app.yaml:3: unknown key 'wal.fsyncc' (known keys under 'wal': fsync, segment_bytes)");
+        "app.yaml:3: unknown key 'wal.fsyncc' (known keys under 'wal': fsync, segment_bytes, "
+        "compress_min_bytes, retain_segments)");
   CHECK(ParseMessage("tiers:\n  hot:\n    max: 1\n") ==
         "app.yaml:3: unknown key 'tiers.hot.max' (known keys under 'tiers.hot': max_bytes)");
   CHECK(ParseMessage("tiers:\n  lukewarm: {}\n") ==
@@ -178,7 +187,7 @@ TEST_CASE("an unknown key is reported with its line and the keys known in its se
 TEST_CASE("an unknown top-level key lists the known top-level keys") {
   CHECK(ParseMessage("# settings\n\nshard: 4\n") ==
         "app.yaml:3: unknown key 'shard' (known top-level keys: data_dir, shards, "
-        "stats_interval_ms, log_level, server, wal, tiers, runtime, supervision)");
+        "stats_interval_ms, log_level, server, wal, snapshot, tiers, runtime, supervision)");
 }
 
 TEST_CASE("a word where a number belongs is reported with the key and line") {
@@ -258,9 +267,10 @@ TEST_CASE("a dotted name in the file is the same key as the nested form") {
         "app.yaml:3: duplicate key 'wal.fsync' (first set on line 1)");
   CHECK(ParseMessage("\"\": 1\n") ==
         "app.yaml:1: unknown key '' (known top-level keys: data_dir, shards, stats_interval_ms, "
-        "log_level, server, wal, tiers, runtime, supervision)");
+        "log_level, server, wal, snapshot, tiers, runtime, supervision)");
   CHECK(ParseMessage("wal:\n  \"\": 1\n") ==
-        "app.yaml:2: unknown key 'wal.' (known keys under 'wal': fsync, segment_bytes)");
+        "app.yaml:2: unknown key 'wal.' (known keys under 'wal': fsync, segment_bytes, "
+        "compress_min_bytes, retain_segments)");
 }
 
 TEST_CASE("a document that is not one mapping of keys is rejected") {
@@ -359,10 +369,11 @@ TEST_CASE("an invalid override names the assignment and what was wrong") {
   CHECK(OverrideMessage("shards=0") == "--set shards=0: shards: 0 is out of range [1, 256]");
   CHECK(OverrideMessage("wal.fsyncc=always") ==
         "--set wal.fsyncc=always: unknown key 'wal.fsyncc' (known keys under 'wal': fsync, "
-        "segment_bytes)");
-  CHECK(OverrideMessage("walx.fsync=always") ==
-        "--set walx.fsync=always: unknown key 'walx.fsync' (known top-level keys: data_dir, "
-        "shards, stats_interval_ms, log_level, server, wal, tiers, runtime, supervision)");
+        "segment_bytes, compress_min_bytes, retain_segments)");
+  CHECK(
+      OverrideMessage("walx.fsync=always") ==
+      "--set walx.fsync=always: unknown key 'walx.fsync' (known top-level keys: data_dir, "
+      "shards, stats_interval_ms, log_level, server, wal, snapshot, tiers, runtime, supervision)");
   CHECK(OverrideMessage("data_dir=") ==
         "--set data_dir=: data_dir: expected a non-empty string, got ''");
 }
@@ -408,7 +419,7 @@ TEST_CASE("ToJson mirrors the YAML sections with numbers as numbers and enums by
   CHECK(json["tiers"]["cold"]["cache_bytes"] == 5ull << 40);
   CHECK(json["tiers"]["cold"]["fsync"] == "everysec");
   CHECK(json["supervision"]["period_ms"] == 5000);
-  CHECK(json.size() == 9);
+  CHECK(json.size() == 10);
   CHECK(ToJson(options).find("{\n  \"data_dir\": \"./data\",\n  \"shards\": 4,") == 0);
 }
 
@@ -465,7 +476,7 @@ TEST_CASE("Validate requires distinct front-end ports unless the OS chooses them
 
 TEST_CASE("DescribeKeys lists every key with its type, range, help and default") {
   std::string text = DescribeKeys();
-  CHECK(SchemaKeys().size() == 20);
+  CHECK(SchemaKeys().size() == 24);
   CHECK(text.find(
             "wal.fsync                         always|everysec|no     When a write-ahead log") !=
         std::string::npos);
