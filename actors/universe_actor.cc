@@ -69,6 +69,14 @@ UniverseStats CollectTableStats(const ControllerContext& context) {
     s.last_lsn = c.last_lsn;
     s.ops_per_sec = table.ops_per_sec();
     s.adoptions = table.adoptions();
+    ShardLogStats wal = context.logs()[i]->Stats();
+    s.durable_lsn = wal.durable_lsn;
+    s.wal_bytes = wal.bytes;
+    s.wal_syncs = wal.syncs;
+    CheckpointStats snapshot = context.checkpointers()[i]->Stats();
+    s.snapshot_lsn = snapshot.snapshot_lsn;
+    s.snapshot_keys = snapshot.snapshot_keys;
+    s.snapshots = snapshot.taken;
     stats.shards.push_back(s);
     ShardStats& t = stats.total;
     t.shard += 1;
@@ -81,6 +89,12 @@ UniverseStats CollectTableStats(const ControllerContext& context) {
     t.last_lsn += s.last_lsn;
     t.ops_per_sec += s.ops_per_sec;
     t.adoptions += s.adoptions;
+    t.durable_lsn += s.durable_lsn;
+    t.wal_bytes += s.wal_bytes;
+    t.wal_syncs += s.wal_syncs;
+    t.snapshot_lsn += s.snapshot_lsn;
+    t.snapshot_keys += s.snapshot_keys;
+    t.snapshots += s.snapshots;
   }
   return stats;
 }

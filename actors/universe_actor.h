@@ -18,7 +18,9 @@
 #include <mutex>
 #include <vector>
 
+#include "store/shard_checkpoint.h"
 #include "store/spacetime_table.h"
+#include "wal/shard_log.h"
 #include "warp/universe.h"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warp::UniverseStats)
@@ -29,12 +31,22 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;
 
 class ControllerContext {
  public:
+  // One entry per shard in each vector.
   ControllerContext(std::vector<std::shared_ptr<SpacetimeTable>> tables,
-                    std::vector<uint32_t> slots_per_shard)
-      : tables_(std::move(tables)), slots_per_shard_(std::move(slots_per_shard)) {}
+                    std::vector<uint32_t> slots_per_shard,
+                    std::vector<std::shared_ptr<ShardLog>> logs,
+                    std::vector<std::shared_ptr<ShardCheckpointer>> checkpointers)
+      : tables_(std::move(tables)),
+        slots_per_shard_(std::move(slots_per_shard)),
+        logs_(std::move(logs)),
+        checkpointers_(std::move(checkpointers)) {}
 
   const std::vector<std::shared_ptr<SpacetimeTable>>& tables() const { return tables_; }
   const std::vector<uint32_t>& slots_per_shard() const { return slots_per_shard_; }
+  const std::vector<std::shared_ptr<ShardLog>>& logs() const { return logs_; }
+  const std::vector<std::shared_ptr<ShardCheckpointer>>& checkpointers() const {
+    return checkpointers_;
+  }
 
   // The root supervisor, held weakly (an address) so that no reference cycle keeps it alive.
   void set_root(const caf::actor& root);
@@ -43,6 +55,8 @@ class ControllerContext {
  private:
   const std::vector<std::shared_ptr<SpacetimeTable>> tables_;
   const std::vector<uint32_t> slots_per_shard_;
+  const std::vector<std::shared_ptr<ShardLog>> logs_;
+  const std::vector<std::shared_ptr<ShardCheckpointer>> checkpointers_;
   mutable std::mutex mu_;
   caf::actor_addr root_;
 };

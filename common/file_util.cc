@@ -1,6 +1,7 @@
 #include "common/file_util.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -37,20 +38,27 @@ Status ReadFile(const std::string& path, std::string* contents) {
     if (errno == ENOENT) return Status::NotFound("no such file: " + path);
     return ErrnoStatus("cannot open", path, errno);
   }
-  contents->clear();
-  char buffer[1 << 14];
+  // Read straight into the string, sized from fstat (snapshots and WAL segments are large);
+  // keep reading past that size in case the file grew.
+  struct stat st;
+  size_t size = ::fstat(fd, &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
+  contents->resize(size + (1 << 14));
+  size_t done = 0;
   for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (done == contents->size()) contents->resize(contents->size() * 2);
+    ssize_t n = ::read(fd, contents->data() + done, contents->size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       int err = errno;
       ::close(fd);
+      contents->clear();
       return ErrnoStatus("cannot read", path, err);
     }
     if (n == 0) break;
-    contents->append(buffer, static_cast<size_t>(n));
+    done += static_cast<size_t>(n);
   }
   ::close(fd);
+  contents->resize(done);
   return Status::OK();
 }
 

@@ -3,6 +3,8 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/shard_actor.h"
+#include "actors/snapshot_actor.h"
+#include "actors/wal_actor.h"
 #include "store/filename.h"
 #include "supervision/supervisor.h"
 
@@ -19,6 +21,12 @@ supervision::SupervisorFlags Flags(const char* name, const Options& options) {
   return flags;
 }
 
+// "wal-07": the WAL writer actor of shard-07.
+std::string WalActorId(uint32_t shard) {
+  std::string name = filename::ShardName(shard);
+  return "wal-" + name.substr(name.find('-') + 1);
+}
+
 std::vector<supervision::ChildSpec> ShardSpecs(const Options& options,
                                                const std::shared_ptr<ControllerContext>& context) {
   std::vector<supervision::ChildSpec> specs;
@@ -33,6 +41,21 @@ std::vector<supervision::ChildSpec> ShardSpecs(const Options& options,
     spec.restart = supervision::Restart::kPermanent;
     specs.push_back(std::move(spec));
   }
+  for (uint32_t shard = 0; shard < context->logs().size(); ++shard) {
+    const std::shared_ptr<ShardLog>& log = context->logs()[shard];
+    supervision::ChildSpec spec;
+    spec.id = WalActorId(shard);
+    spec.start = [log](caf::actor_system& system) { return SpawnWalActor(system, log); };
+    spec.restart = supervision::Restart::kPermanent;
+    specs.push_back(std::move(spec));
+  }
+  supervision::ChildSpec snapshotter;
+  snapshotter.id = "snapshotter";
+  snapshotter.start = [context, snapshot = options.snapshot](caf::actor_system& system) {
+    return SpawnSnapshotter(system, context->checkpointers(), snapshot);
+  };
+  snapshotter.restart = supervision::Restart::kPermanent;
+  specs.push_back(std::move(snapshotter));
   return specs;
 }
 

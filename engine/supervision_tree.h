@@ -4,6 +4,8 @@
 //   ├── universe            the controller actor
 //   └── storage (one_for_one)
 //       ├── shard-00 .. shard-NN   one SpacetimeShard actor per table
+//       ├── wal-00 .. wal-NN       one WAL writer actor per shard log (group commit, fsyncs)
+//       └── snapshotter            every shard's snapshots
 //
 // Started in that order, stopped in reverse (shards last-to-first, then the controller).
 // Restart intensity for every supervisor comes from Options::supervision.

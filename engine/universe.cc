@@ -3,14 +3,17 @@
 
 #include "warp/universe.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
 #include <chrono>
 #include <mutex>
+#include <thread>
 
 #include "actors/runtime_config.h"
+#include "actors/snapshot_actor.h"
 #include "actors/universe_actor.h"
 #include "common/cycle_clock.h"
 #include "common/glob.h"
@@ -19,8 +22,12 @@
 #include "engine/supervision_tree.h"
 #include "engine/universe_test_peer.h"
 #include "store/data_dir.h"
+#include "store/filename.h"
+#include "store/shard_checkpoint.h"
+#include "store/shard_recovery.h"
 #include "store/slot_router.h"
 #include "supervision/supervisor.h"
+#include "wal/shard_log.h"
 
 namespace warp {
 
@@ -48,7 +55,36 @@ struct ActorRuntime {
 struct Route {
   uint32_t shard = 0;
   SpacetimeTable* table = nullptr;
+  ShardLog* log = nullptr;
 };
+
+// Recovers every shard's table, shards in parallel (as many threads as cores, at most one per
+// shard). Returns the first failure in shard order.
+Status RecoverShards(FileSystem* fs, const std::string& data_dir,
+                     const std::vector<std::shared_ptr<SpacetimeTable>>& tables,
+                     std::vector<ShardRecoveryReport>* reports) {
+  reports->assign(tables.size(), ShardRecoveryReport{});
+  std::vector<Status> results(tables.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < tables.size(); i = next++) {
+      uint32_t shard = static_cast<uint32_t>(i);
+      results[i] =
+          RecoverShard(fs, data_dir, filename::ShardWal(data_dir, shard),
+                       filename::ShardSnapshots(data_dir, shard), tables[i].get(), &(*reports)[i]);
+    }
+  };
+  size_t threads =
+      std::min<size_t>(tables.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& thread : pool) thread.join();
+  for (Status& result : results) {
+    if (!result.ok()) return std::move(result);
+  }
+  return Status::OK();
+}
 
 }  // namespace
 
@@ -58,6 +94,9 @@ struct OpenUniverse {
   Options options;
   std::unique_ptr<DataDir> dir;
   std::vector<std::shared_ptr<SpacetimeTable>> tables;
+  std::vector<std::shared_ptr<ShardLog>> logs;
+  std::vector<std::shared_ptr<ShardCheckpointer>> checkpointers;
+  std::vector<std::string> notices;  // what recovery reported
   std::array<Route, kSlotCount> routes;
   std::shared_ptr<ControllerContext> context;
   std::unique_ptr<ActorRuntime> runtime;
@@ -69,6 +108,7 @@ struct Universe::Impl {
   std::atomic<OpenUniverse*> open{nullptr};
   std::vector<std::unique_ptr<OpenUniverse>> retired;
   Options options;
+  FileSystem* fs = DefaultFileSystem();
 
   Status OpenLocked(const Options& options);
   Status CloseLocked();
@@ -100,11 +140,13 @@ Status Universe::Impl::OpenLocked(const Options& opts) {
 
   auto u = std::make_unique<OpenUniverse>();
   u->options = opts;
+  FileSystem* fs = this->fs;
   s = DataDir::Open(opts.data_dir, opts.shards, &u->dir);
   if (!s.ok()) return s;
   // From here on a failed Open has not crashed: record a clean close so that the next Open
   // does not report "previous session did not close cleanly".
   auto abandon = [&u](Status failure) {
+    for (auto& log : u->logs) (void)log->Close();
     (void)u->dir->MarkClosed();
     return failure;
   };
@@ -118,11 +160,46 @@ Status Universe::Impl::OpenLocked(const Options& opts) {
     slots_per_shard.push_back(static_cast<uint32_t>(slots.size()));
     u->tables.push_back(std::make_shared<SpacetimeTable>(shard, slots));
   }
+
+  // Recovery: newest snapshot + WAL tail per shard, then a fresh log segment for each.
+  auto recovery_start = Clock::now();
+  std::vector<ShardRecoveryReport> reports;
+  s = RecoverShards(fs, opts.data_dir, u->tables, &reports);
+  if (!s.ok()) return abandon(s);
+  ShardLogOptions log_options;
+  log_options.fsync = opts.wal.fsync;
+  log_options.segment_bytes = opts.wal.segment_bytes;
+  log_options.compress_min_bytes = opts.wal.compress_min_bytes;
+  uint64_t keys = 0;
+  uint64_t records = 0;
+  for (uint32_t shard = 0; shard < opts.shards; ++shard) {
+    const ShardRecoveryReport& report = reports[shard];
+    std::unique_ptr<ShardLog> log;
+    s = ShardLog::Open(fs, filename::ShardWal(opts.data_dir, shard), shard, report.last_lsn + 1,
+                       log_options, &log);
+    if (!s.ok()) return abandon(s);
+    u->logs.push_back(std::move(log));
+    u->tables[shard]->AttachLog(u->logs.back().get());
+    u->checkpointers.push_back(
+        std::make_shared<ShardCheckpointer>(fs, u->tables[shard].get(), u->logs.back().get(),
+                                            filename::ShardSnapshots(opts.data_dir, shard),
+                                            opts.wal.retain_segments, report.snapshot_lsn));
+    for (const std::string& note : report.notes) {
+      u->notices.push_back(filename::ShardName(shard) + ": " + note);
+    }
+    keys += u->tables[shard]->Counters().keys;
+    records += report.wal_records;
+  }
+  if (keys > 0 || records > 0) {
+    log::Info("recovered ", keys, " keys (", records, " WAL records replayed) in ",
+              NanosSince(recovery_start) / 1000000, " ms");
+  }
   for (uint32_t slot = 0; slot < kSlotCount; ++slot) {
     uint32_t shard = slot_table.ShardOf(slot);
-    u->routes[slot] = Route{shard, u->tables[shard].get()};
+    u->routes[slot] = Route{shard, u->tables[shard].get(), u->logs[shard].get()};
   }
-  u->context = std::make_shared<ControllerContext>(u->tables, std::move(slots_per_shard));
+  u->context = std::make_shared<ControllerContext>(u->tables, std::move(slots_per_shard), u->logs,
+                                                   u->checkpointers);
   u->runtime = std::make_unique<ActorRuntime>(opts.runtime);
   u->runtime->root = StartSupervisionTree(u->runtime->system, opts, u->context);
   s = AwaitShardsStarted(u->runtime->system, u->runtime->root, opts.shards, kAdminTimeout);
@@ -154,7 +231,18 @@ Status Universe::Impl::CloseLocked() {
   }
   u->runtime->root = nullptr;
   u->runtime.reset();  // joins the scheduler threads
-  Status s = u->dir->MarkClosed();
+  // The last fsync of every log; a failure is reported (the writes it covered were
+  // acknowledged as written to the OS, which still holds them).
+  Status s;
+  for (auto& log : u->logs) {
+    Status closed = log->Close();
+    if (!closed.ok()) {
+      log::Error(closed.ToString());
+      if (s.ok()) s = closed;
+    }
+  }
+  Status marked = u->dir->MarkClosed();
+  if (s.ok()) s = marked;
   u->dir.reset();  // releases the LOCK
   log::Info("universe closed: ", u->options.data_dir);
   return s;
@@ -166,8 +254,8 @@ const Options& Universe::options() const { return impl_->options; }
 
 namespace {
 
-// Routes `key` to its shard's table and runs op(table, slot, result) there, filling in the
-// result's status and cosmic metadata (shard, slot, latency). Inlined into each operation.
+// Routes `key` to its shard and runs op(route, slot, result) there, filling in the result's
+// status and cosmic metadata (shard, slot, latency). Inlined into each operation.
 template <class Result, class Op>
 Result OnKey(const std::atomic<OpenUniverse*>& open, std::string_view key, const Op& op) {
   uint64_t start = cycle_clock::Now();
@@ -181,7 +269,7 @@ Result OnKey(const std::atomic<OpenUniverse*>& open, std::string_view key, const
   const Route& route = u->routes[slot];
   result.cosmic.shard = route.shard;
   result.cosmic.slot = slot;
-  result.status = op(*route.table, slot, result);
+  result.status = op(route, slot, result);
   result.cosmic.latency_ns = cycle_clock::ToNanos(cycle_clock::Now() - start);
   return result;
 }
@@ -193,8 +281,8 @@ Status Universe::Get(std::string_view key, std::string* value, Cosmic* cosmic) {
     Status status;
     Cosmic cosmic;
   };
-  Lookup r = OnKey<Lookup>(impl_->open, key, [&](SpacetimeTable& table, uint32_t slot, Lookup& l) {
-    return table.Get(slot, key, value, &l.cosmic.version);
+  Lookup r = OnKey<Lookup>(impl_->open, key, [&](const Route& route, uint32_t slot, Lookup& l) {
+    return route.table->Get(slot, key, value, &l.cosmic.version);
   });
   if (cosmic != nullptr) *cosmic = r.cosmic;
   return std::move(r.status);
@@ -206,18 +294,75 @@ GetResult Universe::Get(std::string_view key) {
   return result;
 }
 
+// Writes are acknowledged per wal.fsync: the table call has logged the record (written to the
+// OS); under `always` the caller then waits, outside every table lock, for the group commit.
 WriteResult Universe::Put(std::string_view key, std::string_view value) {
   return OnKey<WriteResult>(impl_->open, key,
-                            [&](SpacetimeTable& table, uint32_t slot, WriteResult& r) {
-                              return table.Put(slot, key, value, &r.cosmic.version);
+                            [&](const Route& route, uint32_t slot, WriteResult& r) {
+                              Status s = route.table->Put(slot, key, value, &r.cosmic.version);
+                              if (!s.ok()) return s;
+                              return route.log->AwaitPolicy(r.cosmic.version);
                             });
 }
 
+std::future<Status> Universe::PutAsync(std::string_view key, std::string_view value,
+                                       Cosmic* cosmic) {
+  std::future<Status> durable;
+  WriteResult r =
+      OnKey<WriteResult>(impl_->open, key, [&](const Route& route, uint32_t slot, WriteResult& w) {
+        Status s = route.table->Put(slot, key, value, &w.cosmic.version);
+        if (s.ok()) durable = route.log->DurableFuture(w.cosmic.version);
+        return s;
+      });
+  if (cosmic != nullptr) *cosmic = r.cosmic;
+  if (!r.ok()) {
+    std::promise<Status> refused;
+    refused.set_value(std::move(r.status));
+    return refused.get_future();
+  }
+  return durable;
+}
+
 WriteResult Universe::Delete(std::string_view key) {
-  return OnKey<WriteResult>(impl_->open, key,
-                            [&](SpacetimeTable& table, uint32_t slot, WriteResult& r) {
-                              return table.Delete(slot, key, &r.existed, &r.cosmic.version);
-                            });
+  return OnKey<WriteResult>(
+      impl_->open, key, [&](const Route& route, uint32_t slot, WriteResult& r) {
+        Status s = route.table->Delete(slot, key, &r.existed, &r.cosmic.version);
+        if (!s.ok() || !r.existed) return s;
+        return route.log->AwaitPolicy(r.cosmic.version);
+      });
+}
+
+Status Universe::Checkpoint() {
+  caf::actor storage;
+  {
+    std::lock_guard lock(impl_->lifecycle_mu);
+    OpenUniverse* u = impl_->open.load(std::memory_order_acquire);
+    if (u == nullptr) return NotOpen();
+    caf::scoped_actor self{u->runtime->system};
+    self->request(u->runtime->root, kAdminTimeout, supervision::get_child_atom::value,
+                  std::string("storage"))
+        .receive([&](caf::actor& handle) { storage = std::move(handle); }, [](caf::error&) {});
+    caf::actor snapshotter;
+    if (storage) {
+      self->request(storage, kAdminTimeout, supervision::get_child_atom::value,
+                    std::string("snapshotter"))
+          .receive([&](caf::actor& handle) { snapshotter = std::move(handle); },
+                   [](caf::error&) {});
+    }
+    if (!snapshotter) return Status::Unavailable("the snapshotter is not running");
+    std::string errors;
+    bool answered = false;
+    // A snapshot of a large shard takes seconds; the snapshotter answers when all are durable.
+    self->request(snapshotter, caf::infinite, checkpoint_atom::value)
+        .receive(
+            [&](std::string& e) {
+              errors = std::move(e);
+              answered = true;
+            },
+            [&](caf::error& err) { errors = "the snapshotter failed: " + to_string(err); });
+    if (answered && errors.empty()) return Status::OK();
+    return Status::IOError("checkpoint: " + errors);
+  }
 }
 
 std::vector<GetResult> Universe::MultiGet(const std::vector<std::string>& keys) {
@@ -308,6 +453,15 @@ warp::Health Universe::Health() {
   for (const ActorStatus& actor : health.actors) {
     if (actor.state != "running") health.problems.push_back(actor.path + " is " + actor.state);
   }
+  for (const auto& log : u->logs) {
+    Status error = log->error();
+    if (!error.ok()) health.problems.push_back(error.ToString());
+  }
+  for (const auto& checkpointer : u->checkpointers) {
+    CheckpointStats snapshot = checkpointer->Stats();
+    if (!snapshot.last_error.empty()) health.problems.push_back(snapshot.last_error);
+  }
+  health.notices = u->notices;
   health.level = health.problems.empty() ? HealthLevel::kHealthy : HealthLevel::kDegraded;
   return health;
 }
@@ -318,6 +472,11 @@ caf::actor_system& UniverseTestPeer::System(Universe& universe) {
 
 caf::actor UniverseTestPeer::Root(Universe& universe) {
   return universe.impl_->open.load()->runtime->root;
+}
+
+void UniverseTestPeer::UseFileSystem(Universe& universe, FileSystem* fs) {
+  std::lock_guard lock(universe.impl_->lifecycle_mu);
+  universe.impl_->fs = fs != nullptr ? fs : DefaultFileSystem();
 }
 
 const char* HealthLevelName(HealthLevel level) {

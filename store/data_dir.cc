@@ -60,8 +60,17 @@ std::vector<Folder> LayoutFolders(const std::string& d, uint32_t shard_count) {
                        "  snapshots/        point-in-time snapshots of the shard's table\n"
                        "  cold/             value log of the cold tier (values on disk)\n"
                        "  quantum_indices/  entanglement rules and learned relations\n"});
-    folders.push_back({filename::ShardWal(d, shard), "Write-ahead log segments of this shard.\n"});
-    folders.push_back({filename::ShardSnapshots(d, shard), "Snapshots of this shard's table.\n"});
+    folders.push_back(
+        {filename::ShardWal(d, shard),
+         "Write-ahead log segments of this shard, named by the LSN of their first record\n"
+         "(<20 digits>.log). Format: docs/wal_format.md. Print them with\n"
+         "`warp wal dump --data DIR --shard N`. Never edit or delete them by hand: segments\n"
+         "below the newest snapshot are removed by the engine itself.\n"});
+    folders.push_back(
+        {filename::ShardSnapshots(d, shard),
+         "Snapshots (checkpoints) of this shard's table: snapshot-<LSN>.snap holds exactly the\n"
+         "writes up to that LSN, snapshot-<LSN>.json describes it. Format:\n"
+         "docs/snapshot_format.md. Print them with `warp snapshot dump --data DIR --shard N`.\n"});
     folders.push_back({filename::ShardCold(d, shard), "Cold-tier value log of this shard.\n"});
     folders.push_back({filename::ShardQuantum(d, shard),
                        "Quantum index: entanglement rules and learned co-access relations.\n"});

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace warp::filename {
 
@@ -27,5 +28,18 @@ std::string Backups(const std::string& data_dir);    // backups/
 
 // "shard-07": two digits at least, more when there are more than 100 shards.
 std::string ShardName(uint32_t shard);
+
+// Snapshot files inside ShardSnapshots() (docs/snapshot_format.md), named by the snapshot's LSN
+// in 20 decimal digits so that names sort in LSN order:
+//   snapshot-00000000000000000042.snap       the snapshot (store/snapshot_format.h)
+//   snapshot-00000000000000000042.json       its human-readable sidecar
+//   snapshot-00000000000000000042.snap.tmp   a snapshot being written (or abandoned by a crash)
+//   snapshot-00000000000000000042.json.tmp   a sidecar being written
+enum class SnapshotFileType { kSnapshot, kSidecar, kSnapshotTemp, kSidecarTemp };
+std::string SnapshotFileName(uint64_t lsn, SnapshotFileType type = SnapshotFileType::kSnapshot);
+// Parses a name made by SnapshotFileName(); false for anything else (README.txt, ...).
+bool ParseSnapshotFileName(std::string_view name, uint64_t* lsn, SnapshotFileType* type);
+// ShardSnapshots(data_dir, shard) + "/" + SnapshotFileName(lsn).
+std::string ShardSnapshot(const std::string& data_dir, uint32_t shard, uint64_t lsn);
 
 }  // namespace warp::filename

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "store/slot_router.h"
+#include "wal/shard_log.h"
 
 namespace warp {
 
@@ -52,9 +53,11 @@ Status SpacetimeTable::Put(uint32_t slot, std::string_view key, std::string_view
   const std::string& lookup = LookupKey(key);  // copied into the map only on insert
   std::unique_lock lock(s.mu);
   if (s.sealed) return SealedError();
-  // The LSN is taken inside the slot's critical section so that, per key, LSN order equals
-  // application order; the WAL append will join this section.
-  uint64_t lsn = last_lsn_.fetch_add(1, std::memory_order_relaxed) + 1;
+  // The LSN is taken and logged inside the slot's critical section so that, per key, WAL order
+  // equals application order.
+  uint64_t lsn = 0;
+  Status status = AssignLsn(s, /*is_put=*/true, key, value, &lsn);
+  if (!status.ok()) return status;
   auto [it, inserted] = s.map.try_emplace(lookup);
   if (inserted) {
     s.bytes += key.size() + value.size();
@@ -79,7 +82,8 @@ Status SpacetimeTable::Delete(uint32_t slot, std::string_view key, bool* existed
   *existed = it != s.map.end();
   *version = 0;
   if (!*existed) return Status::OK();
-  *version = last_lsn_.fetch_add(1, std::memory_order_relaxed) + 1;
+  Status status = AssignLsn(s, /*is_put=*/false, key, {}, version);
+  if (!status.ok()) return status;
   s.bytes -= it->first.size() + it->second.value.size();
   s.map.erase(it);
   ++s.deletes;
@@ -135,8 +139,133 @@ TableCounters SpacetimeTable::Counters() const {
     counters.deletes += slot->deletes;
     counters.reads += slot->reads.load(std::memory_order_relaxed);
   }
-  counters.last_lsn = last_lsn_.load(std::memory_order_relaxed);
+  counters.last_lsn =
+      log_ != nullptr ? log_->last_lsn() : last_lsn_.load(std::memory_order_relaxed);
   return counters;
+}
+
+Status SpacetimeTable::AssignLsn(Slot& s, bool is_put, std::string_view key, std::string_view value,
+                                 uint64_t* lsn) {
+  if (log_ != nullptr) {
+    Status status = is_put ? log_->AppendPut(key, value, lsn) : log_->AppendDelete(key, lsn);
+    if (!status.ok()) return status;
+  } else {
+    std::lock_guard lock(lsn_mu_);
+    *lsn = last_lsn_.load(std::memory_order_relaxed) + 1;
+    last_lsn_.store(*lsn, std::memory_order_relaxed);
+  }
+  // Copy-on-write for a cut in progress: the first write past the cut LSN into a slot that has
+  // not been captured preserves the slot as it was at the cut. The cut fields were set while
+  // LSN assignment was paused, so a write numbered above the cut sees them.
+  if (*lsn > cut_lsn_.load(std::memory_order_acquire)) {
+    uint64_t number = cut_number_.load(std::memory_order_acquire);
+    if (s.captured_cut != number) {
+      CopySlot(s, &s.cut_copy);
+      s.captured_cut = number;
+    }
+  }
+  return Status::OK();
+}
+
+void SpacetimeTable::CopySlot(const Slot& s, std::vector<CutEntry>* out) {
+  out->reserve(out->size() + s.map.size());
+  for (const auto& [key, entry] : s.map) out->push_back(CutEntry{key, entry.value, entry.version});
+}
+
+uint64_t SpacetimeTable::BeginCut() {
+  uint64_t cut = 0;
+  auto begin = [&](uint64_t last_lsn) {
+    cut = last_lsn;
+    cut_number_.fetch_add(1, std::memory_order_acq_rel);
+    cut_lsn_.store(last_lsn, std::memory_order_release);
+  };
+  if (log_ != nullptr) {
+    log_->WithAppendsPaused(begin);
+  } else {
+    std::lock_guard lock(lsn_mu_);
+    begin(last_lsn_.load(std::memory_order_relaxed));
+  }
+  return cut;
+}
+
+Status SpacetimeTable::CaptureSlot(uint32_t slot, std::vector<CutEntry>* out) {
+  if (!Owns(slot)) return Status::OK();
+  Slot& s = *slots_[slot];
+  std::unique_lock lock(s.mu);
+  if (s.sealed) return SealedError();
+  uint64_t number = cut_number_.load(std::memory_order_acquire);
+  if (s.captured_cut == number) {  // a writer preserved it
+    for (CutEntry& entry : s.cut_copy) out->push_back(std::move(entry));
+    std::vector<CutEntry>().swap(s.cut_copy);
+    return Status::OK();
+  }
+  CopySlot(s, out);
+  s.captured_cut = number;
+  return Status::OK();
+}
+
+void SpacetimeTable::EndCut() {
+  cut_lsn_.store(kNoCut, std::memory_order_release);
+  for (auto& slot : slots_) {
+    if (!slot) continue;
+    std::unique_lock lock(slot->mu);
+    std::vector<CutEntry>().swap(slot->cut_copy);
+  }
+}
+
+SpacetimeTable::Slot* SpacetimeTable::SlotOfRecoveredKey(std::string_view key, Status* status) {
+  uint32_t slot = SlotOfKey(key);
+  if (!Owns(slot)) {
+    *status = Status::InvalidArgument("key of slot " + std::to_string(slot) +
+                                      " is not owned by shard " + std::to_string(shard_id_));
+    return nullptr;
+  }
+  return slots_[slot].get();
+}
+
+Status SpacetimeTable::RecoverPut(std::string_view key, std::string_view value, uint64_t version) {
+  Status status;
+  Slot* s = SlotOfRecoveredKey(key, &status);
+  if (s == nullptr) return status;
+  auto [it, inserted] = s->map.try_emplace(LookupKey(key));
+  if (inserted) {
+    s->bytes += key.size() + value.size();
+  } else {
+    s->bytes = s->bytes - it->second.value.size() + value.size();
+  }
+  it->second.value.assign(value.data(), value.size());
+  it->second.version = version;
+  return Status::OK();
+}
+
+Status SpacetimeTable::RecoverDelete(std::string_view key) {
+  Status status;
+  Slot* s = SlotOfRecoveredKey(key, &status);
+  if (s == nullptr) return status;
+  auto it = s->map.find(LookupKey(key));
+  if (it != s->map.end()) {
+    s->bytes -= it->first.size() + it->second.value.size();
+    s->map.erase(it);
+  }
+  return Status::OK();
+}
+
+void SpacetimeTable::RecoverLastLsn(uint64_t lsn) {
+  last_lsn_.store(lsn, std::memory_order_relaxed);
+  for (auto& slot : slots_) {
+    if (!slot) continue;
+    slot->writes = 0;
+    slot->deletes = 0;
+  }
+}
+
+void SpacetimeTable::Clear() {
+  for (auto& slot : slots_) {
+    if (!slot) continue;
+    std::unique_lock lock(slot->mu);
+    slot->map.clear();
+    slot->bytes = 0;
+  }
 }
 
 void SpacetimeTable::Seal() {
@@ -145,6 +274,7 @@ void SpacetimeTable::Seal() {
     std::unique_lock lock(slot->mu);
     slot->sealed = true;
     std::unordered_map<std::string, Entry>().swap(slot->map);
+    std::vector<CutEntry>().swap(slot->cut_copy);
     slot->bytes = 0;
   }
 }

@@ -4,9 +4,17 @@
 // map per owned slot, each behind its own reader-writer lock (lock striping by slot). Client
 // threads call Get/Put/Delete directly, as with an ETS table created with read and write
 // concurrency: no actor message per operation. Readers of one slot share its lock; a writer
-// holds it exclusively while it assigns the shard's next sequence number (LSN) and applies
-// the change, so the LSN order of every key equals the order in which the table saw it. That
-// same critical section is where the write-ahead log append belongs (persistence issue).
+// holds it exclusively while it assigns the shard's next sequence number (LSN), appends the
+// record to the shard's write-ahead log (AttachLog) and applies the change, so the WAL order of
+// every key equals the order in which the table saw it. A failed append (sticky log error)
+// leaves the table unchanged. Waiting for durability is the caller's business, after the call,
+// outside the lock (ShardLog::AwaitPolicy).
+//
+// Consistent cuts (snapshots without fork and without stopping writes): BeginCut() pauses LSN
+// assignment for an instant to fix the cut LSN S. From then on, the first write with an LSN
+// above S into a slot not yet captured first copies that slot (copy-on-write at slot
+// granularity), so CaptureSlot() returns every slot exactly as it was at S, whether it runs
+// before or after later writes. EndCut() drops the copies.
 //
 // Lifetime: the table outlives the shard actor that owns it (ETS "heir"): a restarted actor
 // re-adopts the same object. Seal() ends its life for callers: every later call returns
@@ -18,6 +26,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -27,6 +36,8 @@
 #include "warp/status.h"
 
 namespace warp {
+
+class ShardLog;
 
 // Load counters of a table, read without stopping writers (each slot read under its lock).
 struct TableCounters {
@@ -49,6 +60,10 @@ class SpacetimeTable {
   SpacetimeTable(uint32_t shard_id, const std::vector<uint32_t>& slots);
   SpacetimeTable(const SpacetimeTable&) = delete;
   SpacetimeTable& operator=(const SpacetimeTable&) = delete;
+
+  // Every later write is appended to `log` first, which assigns its LSN. Without a log the table
+  // numbers writes itself (in-memory only). REQUIRES: called before the table is shared.
+  void AttachLog(ShardLog* log) { log_ = log; }
 
   uint32_t shard_id() const { return shard_id_; }
   bool Owns(uint32_t slot) const { return slot < slots_.size() && slots_[slot] != nullptr; }
@@ -74,6 +89,29 @@ class SpacetimeTable {
                     std::vector<std::string>* out, size_t* examined) const;
 
   TableCounters Counters() const;
+
+  // Recovery (REQUIRES: no concurrent callers, the table not yet shared). Apply a replayed
+  // write with its original LSN; InvalidArgument if this shard does not own the key's slot.
+  Status RecoverPut(std::string_view key, std::string_view value, uint64_t version);
+  Status RecoverDelete(std::string_view key);
+  // Sets the newest LSN (the recovered log's last) and clears the write counters.
+  void RecoverLastLsn(uint64_t lsn);
+  // Empties every slot (a recovery attempt from a bad snapshot is undone this way).
+  void Clear();
+
+  // One entry of a consistent cut.
+  struct CutEntry {
+    std::string key;
+    std::string value;
+    uint64_t version = 0;
+  };
+  // Starts a cut and returns its LSN S. REQUIRES: no cut in progress (callers serialize).
+  uint64_t BeginCut();
+  // The contents of owned `slot` as of the cut, in no particular order (appended to *out).
+  // Unavailable once sealed (a snapshot must not mistake a closed table for an empty one).
+  Status CaptureSlot(uint32_t slot, std::vector<CutEntry>* out);
+  // Ends the cut and frees the copies writers made.
+  void EndCut();
 
   // Load rate written by the owning shard actor on each stats tick; read by Stats().
   void set_ops_per_sec(double rate) { ops_per_sec_.store(rate, std::memory_order_relaxed); }
@@ -101,11 +139,25 @@ class SpacetimeTable {
     uint64_t bytes = 0;
     uint64_t writes = 0;
     uint64_t deletes = 0;
+    uint64_t captured_cut = 0;       // the newest cut this slot has been captured for
+    std::vector<CutEntry> cut_copy;  // the slot at that cut, if a writer copied it
   };
+
+  // The next LSN for a write to `s` (whose lock is held), appending its record to the log.
+  Status AssignLsn(Slot& s, bool is_put, std::string_view key, std::string_view value,
+                   uint64_t* lsn);
+  static void CopySlot(const Slot& s, std::vector<CutEntry>* out);
+  Slot* SlotOfRecoveredKey(std::string_view key, Status* status);
 
   const uint32_t shard_id_;
   std::vector<std::unique_ptr<Slot>> slots_;  // indexed by slot number; null if not owned
+  ShardLog* log_ = nullptr;
+  std::mutex lsn_mu_;  // assigns LSNs when there is no log (so cuts are consistent)
   std::atomic<uint64_t> last_lsn_{0};
+  // The cut in progress: its LSN (kNoCut if none) and its number (1, 2, ...).
+  static constexpr uint64_t kNoCut = ~uint64_t{0};
+  std::atomic<uint64_t> cut_lsn_{kNoCut};
+  std::atomic<uint64_t> cut_number_{0};
   std::atomic<double> ops_per_sec_{0.0};
   std::atomic<uint32_t> adoptions_{0};
 };

@@ -11,6 +11,8 @@
 #include "common/file_util.h"
 #include "store/filename.h"
 #include "store/manifest.h"
+#include "store/snapshot.h"
+#include "wal/file.h"
 
 namespace warp::tools {
 
@@ -29,6 +31,18 @@ json FolderUsage(const std::string& dir) {
     bytes += entry.file_size(ec);
   }
   return {{"files", files}, {"bytes", bytes}};
+}
+
+// The snapshot folder's usage plus its snapshots: how many, and the LSN of the newest (null if
+// none). Names only: no snapshot is read, so this stays cheap on a large directory.
+json SnapshotUsage(const std::string& dir) {
+  json usage = FolderUsage(dir);
+  std::vector<SnapshotInfo> found;
+  Status s = ListSnapshots(DefaultFileSystem(), dir, &found);
+  usage["count"] = found.size();
+  usage["newest_lsn"] = found.empty() ? json(nullptr) : json(found.front().lsn);
+  if (!s.ok()) usage["error"] = s.message();
+  return usage;
 }
 
 // "held by pid N", "not held", or why it could not be checked. Probes with a non-blocking
@@ -60,7 +74,7 @@ json ShardSummary(const std::string& data_dir, const Manifest& m, uint32_t shard
   return {{"shard", filename::ShardName(shard)},
           {"slots", ranges},
           {"wal", FolderUsage(filename::ShardWal(data_dir, shard))},
-          {"snapshots", FolderUsage(filename::ShardSnapshots(data_dir, shard))},
+          {"snapshots", SnapshotUsage(filename::ShardSnapshots(data_dir, shard))},
           {"cold", FolderUsage(filename::ShardCold(data_dir, shard))}};
 }
 
@@ -84,6 +98,12 @@ std::string RenderText(const json& doc) {
     for (const char* part : {"wal", "snapshots", "cold"}) {
       out << "  " << part << " " << shard[part]["files"] << " files/" << shard[part]["bytes"]
           << " B";
+      if (shard[part].contains("count")) {
+        out << " (" << shard[part]["count"] << " snapshots";
+        if (!shard[part]["newest_lsn"].is_null())
+          out << ", newest lsn " << shard[part]["newest_lsn"];
+        out << ")";
+      }
     }
     out << "\n";
   }

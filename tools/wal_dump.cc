@@ -1,12 +1,10 @@
 #include "tools/wal_dump.h"
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "common/file_util.h"
 #include "store/filename.h"
-#include "store/manifest.h"
+#include "tools/dump_util.h"
 #include "wal/file.h"
 #include "wal/wal_format.h"
 #include "wal/wal_reader.h"
@@ -83,34 +81,11 @@ void RenderText(const json& doc, std::ostringstream& out) {
 
 }  // namespace
 
-std::string EscapeBytes(std::string_view bytes) {
-  std::string out;
-  for (unsigned char c : bytes) {
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
 Status DumpWal(const std::string& data_dir, std::optional<uint32_t> shard, bool as_json,
                std::string* out) {
-  std::string text;
-  Status s = ReadFile(filename::Manifest(data_dir), &text);
-  if (s.IsNotFound()) {
-    return Status::NotFound(data_dir + " is not a WarpEngine data directory (no universe.json)");
-  }
   Manifest m;
-  if (s.ok()) s = ManifestFromJson(text, filename::Manifest(data_dir), &m);
+  Status s = LoadManifestForDump(data_dir, shard, &m);
   if (!s.ok()) return s;
-  if (shard && *shard >= m.shard_count) {
-    return Status::InvalidArgument("--shard " + std::to_string(*shard) + " does not exist (" +
-                                   std::to_string(m.shard_count) + " shards)");
-  }
   json shards = json::array();
   Status first_error;
   for (uint32_t i = 0; i < m.shard_count; ++i) {

@@ -20,7 +20,4 @@ namespace warp::tools {
 Status DumpWal(const std::string& data_dir, std::optional<uint32_t> shard, bool json,
                std::string* out);
 
-// "ada", "a\x00b": printable ASCII kept, backslash and other bytes escaped.
-std::string EscapeBytes(std::string_view bytes);
-
 }  // namespace warp::tools

@@ -37,6 +37,17 @@ class FileSystem {
   virtual ~FileSystem() = default;
   // Creates (or truncates to empty) `path` and opens it for appending.
   virtual Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* file) = 0;
+  // A file for a write-ahead log segment: like NewWritableFile, but an implementation may
+  // reserve `preallocate_bytes` up front and make Append a memory copy. Then, until Close(), the
+  // file is longer than what was appended and ends in zero bytes (docs/wal_format.md:
+  // "preallocated space"); Close() cuts it to the appended length (durably). Appended bytes are in
+  // the OS page cache when Append returns (they survive a crash of the process), durable after
+  // Sync(). The default is NewWritableFile.
+  virtual Status NewLogFile(const std::string& path, uint64_t preallocate_bytes,
+                            std::unique_ptr<WritableFile>* file) {
+    (void)preallocate_bytes;
+    return NewWritableFile(path, file);
+  }
   // Reads the whole file into *contents.
   virtual Status ReadFile(const std::string& path, std::string* contents) = 0;
   // The names (not paths) of the entries of `dir`, excluding "." and "..", in no order.
@@ -48,6 +59,13 @@ class FileSystem {
   virtual Status CreateDir(const std::string& dir) = 0;
   // Makes the entries of `dir` (files created, removed, renamed in it) durable.
   virtual Status SyncDir(const std::string& dir) = 0;
+  // Renames `from` to `to`, atomically replacing `to` if it exists (rename(2)); durable once
+  // the directory is synced. Not pure so that read-only implementations (the fuzzers' in-memory
+  // file systems) need not write one: the default refuses with IOError.
+  virtual Status Rename(const std::string& from, const std::string& to) {
+    return Status::IOError("cannot rename " + from + " to " + to +
+                           ": not supported by this file system");
+  }
 };
 
 // The process-wide POSIX file system (never null, never destroyed).

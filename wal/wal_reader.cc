@@ -33,75 +33,158 @@ struct Frame {
   size_t end = 0;  // offset just past the record
 };
 
+// 1 + the offset of the last nonzero byte of `data` (0 if it is all zeros). Preallocated
+// segments end in megabytes of zeros, so this steps back a word at a time.
+size_t EndOfNonzero(std::string_view data) {
+  size_t n = data.size();
+  while (n >= 8) {
+    uint64_t word;
+    std::memcpy(&word, data.data() + n - 8, 8);
+    if (word != 0) break;
+    n -= 8;
+  }
+  while (n > 0 && data[n - 1] == 0) --n;
+  return n;
+}
+
+// Whether 18 zero bytes form a valid record frame (length 0, stored checksum 0). They do not
+// for CRC32C, but the scan below relies on it only through this constant.
+bool ZeroFrameIsValid() {
+  static const bool valid = [] {
+    const char zeros[kRecordHeaderSize] = {};
+    return crc32c::Unmask(0) == crc32c::Value(zeros + 8, kRecordHeaderSize - 8);
+  }();
+  return valid;
+}
+
 // Parses and checks one segment file already read into memory.
 class SegmentParser {
  public:
   SegmentParser(std::string path, std::string_view data, bool is_last, ReadSummary* summary)
-      : path_(std::move(path)), data_(data), is_last_(is_last), summary_(summary) {}
+      : path_(std::move(path)),
+        data_(data),
+        is_last_(is_last),
+        summary_(summary),
+        nonzero_end_(EndOfNonzero(data)) {}
 
   // Checks the header against the shard, the file name's LSN, and (if nonzero) the first LSN
-  // the previous segment implies.
+  // the previous segment implies. In the last segment an empty, zero, or torn header with
+  // nothing valid after it ends the log (recorded in the summary; Records() then reads nothing).
   Status CheckHeader(uint32_t shard, uint64_t name_lsn, uint64_t expected_first,
                      const std::string& previous);
-  // Hands every record to `visit`; stops at a torn tail (recorded in the summary).
+  // Hands every record to `visit`; stops at a torn tail or preallocated zeros (recorded in the
+  // summary).
   Status Records(uint64_t first_lsn, const WalVisitor& visit);
-  bool empty_or_torn() const { return data_.size() < kSegmentHeaderSize; }
+  // Where the valid bytes of the segment end (after a successful Records()).
+  size_t end() const { return end_; }
 
  private:
-  Status Error(size_t offset, const std::string& what) const {
+  // Corruption at `offset`; the log is valid up to `valid_end` of this file (see ReadSummary).
+  Status Error(size_t offset, const std::string& what, size_t valid_end) const {
+    summary_->corrupt_file = path_;
+    summary_->corrupt_offset = valid_end;
     return Status::Corruption("wal corruption in " + path_ + " at offset " +
                               std::to_string(offset) + ": " + what);
   }
+  // Corruption of a record at `offset`, the end of the last good one.
+  Status Error(size_t offset, const std::string& what) const { return Error(offset, what, offset); }
+  std::string HeaderProblem() const;
+  Status CheckHeaderFields(uint32_t shard, uint64_t name_lsn, uint64_t expected_first,
+                           const std::string& previous) const;
   bool ReadFrame(size_t offset, Frame* frame, std::string* reason) const;
   bool ValidRecordAfter(size_t offset) const;
+  bool ZerosFrom(size_t offset) const { return offset >= nonzero_end_; }
   Status HandleBadFrame(size_t offset, const std::string& reason);
   Status Decode(size_t offset, const Frame& frame, WalRecord* record, bool* skip) const;
-  void MarkTorn(size_t offset);
+  void EndAt(size_t offset);
 
   std::string path_;
   std::string_view data_;
   bool is_last_;
   ReadSummary* summary_;
+  size_t nonzero_end_;       // EndOfNonzero(data_)
+  bool headerless_ = false;  // the last segment's header is missing, zero or torn
+  size_t end_ = 0;
 };
 
-void SegmentParser::MarkTorn(size_t offset) {
+// The log ends at `offset` of this (last) segment: a torn tail if nonzero bytes follow,
+// preallocated space if only zeros do, nothing if the file ends there.
+void SegmentParser::EndAt(size_t offset) {
+  end_ = offset;
+  summary_->bytes += offset;
+  if (offset == data_.size()) return;
+  if (ZerosFrom(offset)) {
+    summary_->zero_tail_bytes = data_.size() - offset;
+    return;
+  }
   summary_->torn_tail = true;
   summary_->torn_offset = offset;
   summary_->torn_file = path_;
-  summary_->bytes += offset;
+}
+
+// Why the header cannot be read at all ("" if its magic and checksum are intact).
+std::string SegmentParser::HeaderProblem() const {
+  if (data_.size() < kSegmentHeaderSize) {
+    return "truncated segment header (" + std::to_string(data_.size()) + " bytes)";
+  }
+  if (EndOfNonzero(data_.substr(0, kSegmentHeaderSize)) == 0) {
+    return "segment header is all zeros (never written)";
+  }
+  const char* h = data_.data();
+  if (std::memcmp(h, wal::kSegmentMagic, sizeof(wal::kSegmentMagic)) != 0) {
+    return "bad magic (not a WarpEngine WAL segment)";
+  }
+  uint32_t stored_crc = crc32c::Unmask(wal::DecodeFixed32(h + 24));
+  if (stored_crc != crc32c::Value(h, 24)) return "segment header checksum mismatch";
+  return "";
 }
 
 Status SegmentParser::CheckHeader(uint32_t shard, uint64_t name_lsn, uint64_t expected_first,
                                   const std::string& previous) {
-  if (data_.empty() && is_last_) return Status::OK();  // created, nothing written yet
-  if (data_.size() < kSegmentHeaderSize) {
-    if (is_last_) return Status::OK();  // torn header; Records() reports it
-    return Error(0, "truncated segment header (" + std::to_string(data_.size()) + " bytes)");
+  std::string problem = HeaderProblem();
+  if (problem.empty()) return CheckHeaderFields(shard, name_lsn, expected_first, previous);
+  // A crash while the segment was being created: nothing of it was ever acknowledged, as long
+  // as no valid record follows and the name shows that it continues the previous segment.
+  if (!is_last_ || ValidRecordAfter(0)) return Error(0, problem, 0);
+  if (expected_first != 0 && name_lsn != expected_first) {
+    return Error(0,
+                 "missing segment: expected first LSN " + std::to_string(expected_first) +
+                     " after " + previous + ", found " + std::to_string(name_lsn) +
+                     " (from the file name; " + problem + ")",
+                 0);
   }
+  headerless_ = true;
+  EndAt(0);
+  return Status::OK();
+}
+
+Status SegmentParser::CheckHeaderFields(uint32_t shard, uint64_t name_lsn, uint64_t expected_first,
+                                        const std::string& previous) const {
   const char* h = data_.data();
-  if (std::memcmp(h, wal::kSegmentMagic, sizeof(wal::kSegmentMagic)) != 0) {
-    return Error(0, "bad magic (not a WarpEngine WAL segment)");
-  }
-  uint32_t stored_crc = crc32c::Unmask(wal::DecodeFixed32(h + 24));
-  if (stored_crc != crc32c::Value(h, 24)) return Error(0, "segment header checksum mismatch");
   uint32_t version = wal::DecodeFixed32(h + 8);
   if (version != wal::kFormatVersion) {
-    return Error(8, "unsupported format version " + std::to_string(version) +
-                        " (this build reads version " + std::to_string(wal::kFormatVersion) + ")");
+    return Error(8,
+                 "unsupported format version " + std::to_string(version) +
+                     " (this build reads version " + std::to_string(wal::kFormatVersion) + ")",
+                 0);
   }
   uint32_t file_shard = wal::DecodeFixed32(h + 12);
   if (file_shard != shard) {
-    return Error(12, "segment belongs to shard " + std::to_string(file_shard) +
-                         ", expected shard " + std::to_string(shard));
+    return Error(12,
+                 "segment belongs to shard " + std::to_string(file_shard) + ", expected shard " +
+                     std::to_string(shard),
+                 0);
   }
   uint64_t first_lsn = wal::DecodeFixed64(h + 16);
   if (first_lsn != name_lsn) {
-    return Error(16,
-                 "header first LSN " + std::to_string(first_lsn) + " does not match the file name");
+    return Error(
+        16, "header first LSN " + std::to_string(first_lsn) + " does not match the file name", 0);
   }
   if (expected_first != 0 && first_lsn != expected_first) {
-    return Error(0, "missing segment: expected first LSN " + std::to_string(expected_first) +
-                        " after " + previous + ", found " + std::to_string(first_lsn));
+    return Error(0,
+                 "missing segment: expected first LSN " + std::to_string(expected_first) +
+                     " after " + previous + ", found " + std::to_string(first_lsn),
+                 0);
   }
   return Status::OK();
 }
@@ -133,20 +216,32 @@ bool SegmentParser::ReadFrame(size_t offset, Frame* frame, std::string* reason) 
 }
 
 bool SegmentParser::ValidRecordAfter(size_t offset) const {
+  // A frame starting in the trailing zeros is all zeros, so it is never valid: the scan of a
+  // preallocated segment stops at its last nonzero byte.
+  size_t limit = ZeroFrameIsValid() ? data_.size() : nonzero_end_;
   Frame frame;
   std::string ignored;
-  for (size_t q = offset + 1; q + kRecordHeaderSize <= data_.size(); ++q) {
+  for (size_t q = offset + 1; q < limit && q + kRecordHeaderSize <= data_.size(); ++q) {
     if (ReadFrame(q, &frame, &ignored)) return true;
   }
   return false;
 }
 
 Status SegmentParser::HandleBadFrame(size_t offset, const std::string& reason) {
+  if (ZerosFrom(offset)) {
+    if (is_last_) {
+      EndAt(offset);  // preallocated space
+      return Status::OK();
+    }
+    return Error(offset, std::to_string(data_.size() - offset) +
+                             " zero bytes after the last record in a segment that is not the "
+                             "last one (preallocated space the writer did not cut)");
+  }
   if (ValidRecordAfter(offset)) {
     return Error(offset, reason + "; valid records follow, refusing to skip them");
   }
   if (!is_last_) return Error(offset, reason + " in a segment that is not the last one");
-  MarkTorn(offset);
+  EndAt(offset);  // torn tail
   return Status::OK();
 }
 
@@ -222,11 +317,7 @@ Status SegmentParser::Decode(size_t offset, const Frame& frame, WalRecord* recor
 }
 
 Status SegmentParser::Records(uint64_t first_lsn, const WalVisitor& visit) {
-  if (data_.empty()) return Status::OK();
-  if (data_.size() < kSegmentHeaderSize) {
-    MarkTorn(0);
-    return Status::OK();
-  }
+  if (headerless_) return Status::OK();
   size_t offset = kSegmentHeaderSize;
   WalRecord record;
   std::string reason;
@@ -251,7 +342,7 @@ Status SegmentParser::Records(uint64_t first_lsn, const WalVisitor& visit) {
     }
     offset = frame.end;
   }
-  summary_->bytes += data_.size();
+  EndAt(offset);
   return Status::OK();
 }
 
@@ -280,6 +371,7 @@ Status ReadWal(FileSystem* fs, const std::string& dir, uint32_t shard, const Wal
   std::string data;
   std::string previous;
   uint64_t expected_first = 0;
+  uint64_t end_offset = 0;  // of the segment read last
   for (size_t i = 0; i < segments.size(); ++i) {
     std::string path = JoinPath(dir, segments[i].second);
     s = fs->ReadFile(path, &data);
@@ -292,7 +384,10 @@ Status ReadWal(FileSystem* fs, const std::string& dir, uint32_t shard, const Wal
     if (!s.ok()) return s;
     expected_first = std::max(summary->last_lsn, segments[i].first - 1) + 1;
     previous = path;
+    end_offset = parser.end();
   }
+  summary->end_file = previous;
+  summary->end_offset = end_offset;
   return Status::OK();
 }
 

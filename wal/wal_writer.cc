@@ -13,11 +13,23 @@ WalWriter::~WalWriter() = default;
 
 Status WalWriter::Open(FileSystem* fs, const std::string& dir, uint32_t shard, uint64_t first_lsn,
                        uint64_t segment_bytes, std::unique_ptr<WalWriter>* writer) {
+  WalWriterOptions options;
+  options.segment_bytes = segment_bytes;
+  return Open(fs, dir, shard, first_lsn, options, writer);
+}
+
+Status WalWriter::Open(FileSystem* fs, const std::string& dir, uint32_t shard, uint64_t first_lsn,
+                       const WalWriterOptions& options, std::unique_ptr<WalWriter>* writer) {
   if (first_lsn == 0) return Status::InvalidArgument("wal: first LSN must be at least 1");
-  if (segment_bytes == 0) return Status::InvalidArgument("wal: segment_bytes must be positive");
+  if (options.segment_bytes == 0) {
+    return Status::InvalidArgument("wal: segment_bytes must be positive");
+  }
   Status s = fs->CreateDir(dir);
   if (!s.ok()) return s;
-  std::unique_ptr<WalWriter> w(new WalWriter(fs, dir, shard, segment_bytes));
+  std::unique_ptr<WalWriter> w(new WalWriter(fs, dir, shard, options.segment_bytes));
+  w->compress_min_bytes_ = options.compress_min_bytes;
+  w->preallocate_ = options.preallocate;
+  w->auto_rotate_ = options.auto_rotate;
   w->last_lsn_ = first_lsn - 1;
   s = w->StartSegment(first_lsn);
   if (!s.ok()) return s;
@@ -27,8 +39,13 @@ Status WalWriter::Open(FileSystem* fs, const std::string& dir, uint32_t shard, u
 
 Status WalWriter::StartSegment(uint64_t first_lsn) {
   path_ = JoinPath(dir_, wal::SegmentFileName(first_lsn));
-  Status s = fs_->NewWritableFile(path_, &file_);
+  std::unique_ptr<WritableFile> file;
+  // The reservation leaves room for the record that crosses segment_bytes.
+  Status s = preallocate_ ? fs_->NewLogFile(path_, segment_bytes_ + (64 << 10), &file)
+                          : fs_->NewWritableFile(path_, &file);
   if (!s.ok()) return Fail("create", s);
+  file_ = std::move(file);
+  ++generation_;
   std::string header;
   wal::EncodeSegmentHeader(shard_, first_lsn, &header);
   s = file_->Append(header);
@@ -115,12 +132,16 @@ Status WalWriter::Flush() {
   if (!s.ok()) return Fail("write", s);
   segment_size_ += buffer_.size();
   buffer_.clear();
-  if (segment_size_ >= segment_bytes_) return Rotate();
+  if (auto_rotate_ && segment_size_ >= segment_bytes_) return Rotate();
   return Status::OK();
 }
 
 Status WalWriter::Rotate() {
-  Status s = file_->Sync();
+  if (!error_.ok()) return error_;
+  if (!file_) return Status::InvalidArgument("wal shard " + std::to_string(shard_) + ": closed");
+  Status s = Flush();
+  if (!s.ok()) return s;
+  s = file_->Sync();
   if (!s.ok()) return Fail("fsync", s);
   s = file_->Close();
   if (!s.ok()) return Fail("close", s);

@@ -9,7 +9,14 @@
 // Rotation: after a Flush, if the current segment holds at least segment_bytes, the writer
 // syncs and closes it, syncs the directory, and starts a new segment named last_lsn + 1. A
 // segment therefore always ends at a record boundary, and every segment but the last is durable
-// before the next one exists (so a power loss can only tear the last segment).
+// before the next one exists (so a power loss can only tear the last segment). A caller that
+// must coordinate rotation with syncs running on another thread turns automatic rotation off
+// and calls ShouldRotate()/Rotate() itself (ShardLog does).
+//
+// Preallocation (SetPreallocate): segments are created with FileSystem::NewLogFile, reserving
+// segment_bytes up front; with the default file system Append is then a memory copy into a
+// mapped file (no system call per Flush) and a crashed segment ends in zero bytes, which the
+// reader treats as unused space.
 //
 // Errors are sticky (DESIGN.md section 4): once an Append or Sync has failed, every later call
 // returns that same IOError, e.g. "wal shard 3: fsync of D/wal/00000000000000000001.log failed:
@@ -29,6 +36,13 @@
 
 namespace warp {
 
+struct WalWriterOptions {
+  uint64_t segment_bytes = 64ull << 20;  // rotate at this size (> 0)
+  uint64_t compress_min_bytes = 0;       // see SetCompressMinBytes
+  bool preallocate = false;              // see SetPreallocate
+  bool auto_rotate = true;               // see SetAutoRotate
+};
+
 class WalWriter {
  public:
   // Creates `dir` if missing and starts a new segment `dir`/SegmentFileName(first_lsn) (an
@@ -36,6 +50,8 @@ class WalWriter {
   // REQUIRES: fs outlives the writer; first_lsn >= 1; segment_bytes > 0.
   static Status Open(FileSystem* fs, const std::string& dir, uint32_t shard, uint64_t first_lsn,
                      uint64_t segment_bytes, std::unique_ptr<WalWriter>* writer);
+  static Status Open(FileSystem* fs, const std::string& dir, uint32_t shard, uint64_t first_lsn,
+                     const WalWriterOptions& options, std::unique_ptr<WalWriter>* writer);
   // Closes the segment without flushing: records still buffered are dropped, as in a crash.
   ~WalWriter();
   WalWriter(const WalWriter&) = delete;
@@ -44,6 +60,10 @@ class WalWriter {
   // Values of at least `min_bytes` bytes are LZ4-compressed when that makes them smaller.
   // 0 (the default) = never compress.
   void SetCompressMinBytes(uint64_t min_bytes) { compress_min_bytes_ = min_bytes; }
+  // Segments started from now on are preallocated (see the header comment). Off by default.
+  void SetPreallocate(bool on) { preallocate_ = on; }
+  // Whether Flush() rotates a full segment by itself (the default) or leaves it to the caller.
+  void SetAutoRotate(bool on) { auto_rotate_ = on; }
 
   // Buffer one record. REQUIRES: lsn > last_lsn() (else InvalidArgument, nothing buffered);
   // key and value shorter than 4 GiB in total.
@@ -60,6 +80,15 @@ class WalWriter {
   // Flush() then close the segment (no fsync). Later calls fail.
   Status Close();
 
+  // The current segment holds at least segment_bytes.
+  bool ShouldRotate() const { return file_ && segment_size_ >= segment_bytes_; }
+  // Flushes, syncs and closes the current segment, syncs the directory, starts the next one.
+  Status Rotate();
+  // The current segment's file (shared, so that a sync elsewhere can outlive a rotation).
+  std::shared_ptr<WritableFile> file() const { return file_; }
+  // Counts the segments started by this writer (1 after Open).
+  uint64_t segment_generation() const { return generation_; }
+
   // The sticky error (OK while healthy).
   const Status& status() const { return error_; }
   // LSN of the last record added (first_lsn - 1 before any).
@@ -73,7 +102,6 @@ class WalWriter {
   WalWriter(FileSystem* fs, std::string dir, uint32_t shard, uint64_t segment_bytes);
 
   Status StartSegment(uint64_t first_lsn);
-  Status Rotate();
   Status CheckLsn(uint64_t lsn) const;
   Status Fail(const char* op, const Status& cause);
   void EncodePutPayload(std::string_view key, std::string_view value, uint8_t* flags);
@@ -83,7 +111,10 @@ class WalWriter {
   uint32_t shard_;
   uint64_t segment_bytes_;
   uint64_t compress_min_bytes_ = 0;
-  std::unique_ptr<WritableFile> file_;
+  bool preallocate_ = false;
+  bool auto_rotate_ = true;
+  uint64_t generation_ = 0;
+  std::shared_ptr<WritableFile> file_;
   std::string path_;
   uint64_t segment_size_ = 0;  // bytes appended to the current segment
   uint64_t last_lsn_ = 0;

@@ -15,10 +15,20 @@
 //
 // Thread-safety: every method may be called from many threads at once, including Close():
 // operations racing with Close() either complete before it or return Unavailable.
-// Durability: values live in memory only until the write-ahead log lands (DESIGN.md §4).
+//
+// Durability (DESIGN.md section 4): every write is appended to its shard's write-ahead log
+// before it is applied. An OK from Put/Delete means, by wal.fsync: `always` the record is
+// fsynced (group commit); `everysec` and `no` it is written to the OS. So no acknowledged write
+// is lost when the process is killed, in any mode; on power loss `everysec` may lose about the
+// last second and `no` what the OS had not flushed. PutAsync lets a caller pipeline writes and
+// learn when each is fsynced. Open() recovers the newest snapshot of each shard plus the log
+// after it, shards in parallel; Checkpoint() snapshots every shard on demand (they are also
+// taken by snapshot.interval_s and snapshot.after_writes). A failed write or fsync of a shard's
+// log is sticky: that shard refuses writes with the IOError from then on (Health shows it).
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -86,13 +96,19 @@ struct ShardStats {
   uint32_t shard = 0;
   uint32_t slots = 0;  // slots assigned to this shard
   uint64_t keys = 0;
-  uint64_t bytes = 0;      // logical bytes: keys plus values
-  uint64_t reads = 0;      // Get/MultiGet lookups since Open
-  uint64_t writes = 0;     // Puts since Open
-  uint64_t deletes = 0;    // Deletes that removed a key since Open
-  uint64_t last_lsn = 0;   // newest sequence number assigned
-  double ops_per_sec = 0;  // over the last stats interval (stats_interval_ms)
-  uint32_t adoptions = 0;  // shard-actor incarnations that adopted this shard's table
+  uint64_t bytes = 0;          // logical bytes: keys plus values
+  uint64_t reads = 0;          // Get/MultiGet lookups since Open
+  uint64_t writes = 0;         // Puts since Open
+  uint64_t deletes = 0;        // Deletes that removed a key since Open
+  uint64_t last_lsn = 0;       // newest sequence number assigned
+  double ops_per_sec = 0;      // over the last stats interval (stats_interval_ms)
+  uint32_t adoptions = 0;      // shard-actor incarnations that adopted this shard's table
+  uint64_t durable_lsn = 0;    // every write up to this LSN is fsynced
+  uint64_t wal_bytes = 0;      // WAL bytes appended since Open
+  uint64_t wal_syncs = 0;      // fsyncs of the WAL since Open (each covers a group of writes)
+  uint64_t snapshot_lsn = 0;   // LSN of the newest snapshot (0 if none)
+  uint64_t snapshot_keys = 0;  // keys in it
+  uint32_t snapshots = 0;      // snapshots taken since Open
 };
 
 struct UniverseStats {
@@ -112,6 +128,9 @@ struct Health {
   bool recovered_from_crash = false;  // the previous session did not close cleanly
   std::vector<ActorStatus> actors;
   std::vector<std::string> problems;  // why the level is not healthy, one line each
+  // What an operator should know that is not a problem now, one line each: what recovery did
+  // at Open (a torn WAL tail cut off, a snapshot that failed verification, ...).
+  std::vector<std::string> notices;
 };
 
 class UniverseTestPeer;
@@ -141,10 +160,23 @@ class WARP_EXPORT Universe {
   // loop of Gets allocates nothing. OK, NotFound or Unavailable; *cosmic is optional.
   Status Get(std::string_view key, std::string* value, Cosmic* cosmic = nullptr);
   WriteResult Put(std::string_view key, std::string_view value);
+  // Applies and logs the write like Put but returns without waiting for an fsync, whatever
+  // wal.fsync says; the future completes with OK once the record is durable (fsynced, group
+  // committed with other writers) or with the shard's sticky IOError. A write refused outright
+  // (closed universe, failed log) gives an already completed future. *cosmic (optional)
+  // receives the write's metadata, cosmic->version its LSN.
+  std::future<Status> PutAsync(std::string_view key, std::string_view value,
+                               Cosmic* cosmic = nullptr);
   WriteResult Delete(std::string_view key);
   // One result per key, in order.
   std::vector<GetResult> MultiGet(const std::vector<std::string>& keys);
   ScanResult Scan(const Pattern& pattern, uint64_t cursor = 0, size_t count = 10);
+
+  // Snapshots every shard now (a consistent cut at each shard's current LSN, taken without
+  // stopping writes), then deletes the WAL segments the snapshots cover (keeping
+  // wal.retain_segments). Blocks until the snapshots are durable. A shard without writes since
+  // its last snapshot is skipped. IOError naming the shards that failed.
+  Status Checkpoint();
 
   // Asks the actors (not the hot path): tens of microseconds to milliseconds.
   UniverseStats Stats();

@@ -114,7 +114,7 @@ TEST_CASE("a crashed universe controller is restarted and stats keep working") {
   REQUIRE(AwaitRestarted(self, root, "universe", controller));
   UniverseStats stats = u.Stats();
   CHECK(stats.total.keys == 1);
-  REQUIRE(stats.actors.size() == 4);
+  REQUIRE(stats.actors.size() == 7);  // universe, storage, 2 shards, 2 WAL writers, snapshotter
   CHECK(stats.actors[0].path == "root/universe");
   CHECK(stats.actors[0].restarts == 1);
 }

@@ -305,7 +305,8 @@ TEST_CASE("health lists every actor of the supervision tree as running") {
     CHECK(actor.restarts == 0);
   }
   CHECK(paths == std::vector<std::string>{"root/universe", "root/storage", "root/storage/shard-00",
-                                          "root/storage/shard-01"});
+                                          "root/storage/shard-01", "root/storage/wal-00",
+                                          "root/storage/wal-01", "root/storage/snapshotter"});
   REQUIRE(u.Close().ok());
   CHECK(u.Health().level == HealthLevel::kDown);
 }

@@ -1,8 +1,12 @@
 #include "store/spacetime_table.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <map>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "store/slot_router.h"
 
@@ -128,6 +132,113 @@ TEST_CASE("a scan filter drops keys but still counts them as examined") {
   CHECK(examined == 10);
   REQUIRE(out.size() == 1);
   CHECK(out[0] == "{t}7");
+}
+
+}  // namespace warp
+
+namespace warp {
+
+namespace {
+
+using CutMap = std::map<std::string, std::pair<std::string, uint64_t>>;
+
+CutMap CaptureAll(SpacetimeTable& table) {
+  CutMap cut;
+  std::vector<SpacetimeTable::CutEntry> entries;
+  for (uint32_t slot = 0; slot < kSlotCount; ++slot) {
+    entries.clear();
+    REQUIRE(table.CaptureSlot(slot, &entries).ok());
+    for (auto& e : entries) {
+      REQUIRE(cut.emplace(e.key, std::make_pair(e.value, e.version)).second);  // once per key
+    }
+  }
+  return cut;
+}
+
+}  // namespace
+
+TEST_CASE("a cut captures every slot as it was at the cut LSN while writers keep writing") {
+  SpacetimeTable table(0, AllSlots());
+  CutMap before;
+  for (int i = 0; i < 5000; ++i) {
+    std::string key = "k" + std::to_string(i);
+    uint64_t version = 0;
+    REQUIRE(Put(table, key, "old" + std::to_string(i), &version).ok());
+    before[key] = {"old" + std::to_string(i), version};
+  }
+  uint64_t cut_lsn = table.BeginCut();
+  CHECK(cut_lsn == 5000);
+  // Writers overwrite, delete and insert across every slot while the cut is captured.
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int round = 0; !stop; ++round) {
+      for (int i = 0; i < 5000 && !stop; i += 7) {
+        std::string key = "k" + std::to_string(i);
+        uint64_t version = 0;
+        bool existed = false;
+        if (round % 2 == 0) {
+          REQUIRE(Put(table, key, "new", &version).ok());
+        } else {
+          REQUIRE(table.Delete(SlotOfKey(key), key, &existed, &version).ok());
+        }
+        REQUIRE(Put(table, "extra" + std::to_string(i), "x", &version).ok());
+      }
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // let the writer touch slots
+  CutMap cut = CaptureAll(table);
+  stop = true;
+  writer.join();
+  table.EndCut();
+  CHECK(cut == before);
+  // A second cut sees the newer state, and a slot already copied is not reused.
+  uint64_t second = table.BeginCut();
+  CHECK(second > cut_lsn);
+  CutMap now = CaptureAll(table);
+  table.EndCut();
+  CHECK(now.size() != before.size());
+  for (const auto& [key, entry] : now) CHECK(entry.second <= second);
+}
+
+TEST_CASE("a sealed table refuses to be captured, so a snapshot cannot mistake it for empty") {
+  SpacetimeTable table(0, AllSlots());
+  uint64_t version = 0;
+  REQUIRE(Put(table, "a", "1", &version).ok());
+  table.BeginCut();
+  table.Seal();
+  std::vector<SpacetimeTable::CutEntry> entries;
+  CHECK(table.CaptureSlot(SlotOfKey("a"), &entries).IsUnavailable());
+  table.EndCut();
+}
+
+TEST_CASE("recovered writes keep their versions and set the table's last LSN") {
+  SpacetimeTable table(0, AllSlots());
+  REQUIRE(table.RecoverPut("a", "1", 10).ok());
+  REQUIRE(table.RecoverPut("b", "2", 11).ok());
+  REQUIRE(table.RecoverPut("a", "3", 12).ok());
+  REQUIRE(table.RecoverDelete("b").ok());
+  table.RecoverLastLsn(13);
+  std::string value;
+  uint64_t version = 0;
+  REQUIRE(table.Get(SlotOfKey("a"), "a", &value, &version).ok());
+  CHECK(value == "3");
+  CHECK(version == 12);
+  CHECK(table.Get(SlotOfKey("b"), "b", &value, &version).IsNotFound());
+  TableCounters c = table.Counters();
+  CHECK(c.keys == 1);
+  CHECK(c.bytes == 2);
+  CHECK(c.last_lsn == 13);
+  CHECK(c.writes == 0);
+  REQUIRE(Put(table, "c", "4", &version).ok());
+  CHECK(version == 14);
+}
+
+TEST_CASE("a recovered key of a slot the shard does not own is refused") {
+  SpacetimeTable table(0, {SlotOfKey("a")});
+  CHECK(table.RecoverPut("a", "1", 1).ok());
+  Status s = table.RecoverPut("foo", "1", 2);  // slot 394, not owned
+  REQUIRE(s.IsInvalidArgument());
+  CHECK(s.message() == "key of slot 394 is not owned by shard 0");
 }
 
 }  // namespace warp

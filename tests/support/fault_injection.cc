@@ -70,6 +70,20 @@ Status FaultInjectionFileSystem::Truncate(const std::string& path, uint64_t size
   return s;
 }
 
+Status FaultInjectionFileSystem::Rename(const std::string& from, const std::string& to) {
+  Status s = base_->Rename(from, to);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!s.ok() || from == to) return s;
+  auto it = files_.find(from);
+  if (it == files_.end()) {
+    files_.erase(to);  // replaced by a file this wrapper does not track
+  } else {
+    files_[to] = it->second;
+    files_.erase(from);
+  }
+  return s;
+}
+
 Status FaultInjectionFileSystem::DropUnsyncedData() {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [path, state] : files_) {

@@ -43,6 +43,8 @@ class FaultInjectionFileSystem : public FileSystem {
   Status Truncate(const std::string& path, uint64_t size) override;
   Status CreateDir(const std::string& dir) override { return base_->CreateDir(dir); }
   Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
+  // Forwards, and moves what is known about `from` (written and synced bytes) to `to`.
+  Status Rename(const std::string& from, const std::string& to) override;
 
  private:
   class File;

@@ -1,0 +1,193 @@
+#include "wal/shard_log.h"
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "tests/support/fault_injection.h"
+#include "tests/support/temp_dir.h"
+#include "wal/wal_format.h"
+#include "wal/wal_reader.h"
+
+namespace warp {
+
+using testing::FaultInjectionFileSystem;
+using testing::TempDir;
+
+namespace {
+
+ShardLogOptions Small(FsyncPolicy fsync = FsyncPolicy::kEverySec) {
+  ShardLogOptions options;
+  options.fsync = fsync;
+  options.segment_bytes = 1 << 20;
+  options.compress_min_bytes = 4096;
+  return options;
+}
+
+std::vector<WalRecord> ReadAll(const std::string& dir, ReadSummary* summary) {
+  std::vector<WalRecord> records;
+  Status s = ReadWal(
+      DefaultFileSystem(), dir, 0,
+      [&](const WalRecord& r) {
+        records.push_back(r);
+        return Status::OK();
+      },
+      summary);
+  REQUIRE(s.ok());
+  return records;
+}
+
+}  // namespace
+
+TEST_CASE("appends from many threads get consecutive LSNs in log order") {
+  TempDir tmp;
+  std::unique_ptr<ShardLog> log;
+  REQUIRE(ShardLog::Open(DefaultFileSystem(), tmp.Sub("wal"), 0, 1, Small(), &log).ok());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 2000; ++i) {
+        uint64_t lsn = 0;
+        std::string key = std::to_string(t) + ":" + std::to_string(i);
+        REQUIRE(log->AppendPut(key, std::string(300, 'a' + t), &lsn).ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(log->last_lsn() == 8000);
+  REQUIRE(log->Close().ok());
+  ReadSummary summary;
+  std::vector<WalRecord> records = ReadAll(tmp.Sub("wal"), &summary);
+  REQUIRE(records.size() == 8000);
+  for (size_t i = 0; i < records.size(); ++i) CHECK(records[i].lsn == i + 1);
+  CHECK(summary.segments >= 2);  // 8000 * ~320 bytes rotated through 1 MiB segments
+  CHECK_FALSE(summary.torn_tail);
+  CHECK(summary.zero_tail_bytes == 0);  // a clean close cuts the preallocated space off
+}
+
+TEST_CASE("a log abandoned without close reads back cleanly up to its last append") {
+  TempDir tmp;
+  {
+    std::unique_ptr<ShardLog> log;
+    REQUIRE(ShardLog::Open(DefaultFileSystem(), tmp.Sub("wal"), 0, 7, Small(), &log).ok());
+    uint64_t lsn = 0;
+    REQUIRE(log->AppendPut("a", "1", &lsn).ok());
+    CHECK(lsn == 7);
+    REQUIRE(log->AppendDelete("a", &lsn).ok());
+    CHECK(lsn == 8);
+    // destroyed without Close(), as a crash leaves it: preallocated zeros follow the records
+  }
+  ReadSummary summary;
+  std::vector<WalRecord> records = ReadAll(tmp.Sub("wal"), &summary);
+  REQUIRE(records.size() == 2);
+  CHECK(records[1].type == static_cast<uint8_t>(wal::RecordType::kDelete));
+  CHECK_FALSE(summary.torn_tail);
+  CHECK(summary.zero_tail_bytes > 0);
+  CHECK(summary.last_lsn == 8);
+}
+
+TEST_CASE("awaiting durability without a sync handler fsyncs on the waiting thread") {
+  TempDir tmp;
+  FaultInjectionFileSystem faulty(DefaultFileSystem());
+  std::unique_ptr<ShardLog> log;
+  REQUIRE(ShardLog::Open(&faulty, tmp.Sub("wal"), 0, 1, Small(FsyncPolicy::kAlways), &log).ok());
+  uint64_t lsn = 0;
+  REQUIRE(log->AppendPut("k", "v", &lsn).ok());
+  CHECK(log->durable_lsn() == 0);
+  CHECK(log->HasUnsynced());
+  REQUIRE(log->AwaitPolicy(lsn).ok());
+  CHECK(log->durable_lsn() == 1);
+  CHECK(faulty.sync_count() >= 1);
+  CHECK_FALSE(log->HasUnsynced());
+}
+
+TEST_CASE("a sync request reaches the handler once per group of waiters") {
+  TempDir tmp;
+  std::unique_ptr<ShardLog> log;
+  REQUIRE(ShardLog::Open(DefaultFileSystem(), tmp.Sub("wal"), 0, 1, Small(), &log).ok());
+  std::atomic<int> requests{0};
+  log->SetSyncRequestHandler([&] { ++requests; });
+  std::vector<std::future<Status>> futures;
+  for (int i = 0; i < 10; ++i) {
+    uint64_t lsn = 0;
+    REQUIRE(log->AppendPut("k" + std::to_string(i), "v", &lsn).ok());
+    futures.push_back(log->DurableFuture(lsn));
+  }
+  CHECK(requests == 1);  // nobody synced yet: the first request stands for all ten
+  CHECK(futures[0].wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout);
+  REQUIRE(log->SyncNow().ok());  // what the WAL writer actor does on the request
+  for (auto& f : futures) CHECK(f.get().ok());
+  uint64_t lsn = 0;
+  REQUIRE(log->AppendPut("later", "v", &lsn).ok());
+  std::future<Status> later = log->DurableFuture(lsn);
+  CHECK(requests == 2);
+  log->SetSyncRequestHandler(nullptr);
+  REQUIRE(log->SyncNow().ok());
+  CHECK(later.get().ok());
+}
+
+TEST_CASE("a failed fsync is sticky: waiters and later appends get the same error") {
+  TempDir tmp;
+  FaultInjectionFileSystem faulty(DefaultFileSystem());
+  std::unique_ptr<ShardLog> log;
+  REQUIRE(ShardLog::Open(&faulty, tmp.Sub("wal"), 3, 1, Small(FsyncPolicy::kAlways), &log).ok());
+  uint64_t lsn = 0;
+  REQUIRE(log->AppendPut("k", "v", &lsn).ok());
+  faulty.FailNextSync();
+  Status failed = log->AwaitDurable(lsn);
+  REQUIRE(failed.IsIOError());
+  CHECK(failed.message().find("wal shard 3: fsync of " + tmp.Sub("wal")) == 0);
+  CHECK(failed.message().find("the shard refuses writes") != std::string::npos);
+  Status append = log->AppendPut("k2", "v", &lsn);
+  CHECK(append.ToString() == failed.ToString());
+  CHECK(log->error().ToString() == failed.ToString());
+  CHECK(log->DurableFuture(99).get().IsIOError());
+  CHECK(log->last_lsn() == 1);  // the refused append took no LSN
+}
+
+TEST_CASE("segments wholly at or below an LSN are removed except the retained ones") {
+  TempDir tmp;
+  std::unique_ptr<ShardLog> log;
+  ShardLogOptions options = Small();
+  options.compress_min_bytes = 0;  // keep the records 10 KB each
+  REQUIRE(ShardLog::Open(DefaultFileSystem(), tmp.Sub("wal"), 0, 1, options, &log).ok());
+  uint64_t lsn = 0;
+  std::string value(10000, 'v');
+  for (int i = 0; i < 500; ++i) REQUIRE(log->AppendPut("k", value, &lsn).ok());  // ~5 segments
+  auto count = [&] {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(tmp.Sub("wal"))) {
+      uint64_t first = 0;
+      n += wal::ParseSegmentFileName(e.path().filename().string(), &first) ? 1 : 0;
+    }
+    return n;
+  };
+  size_t before = count();
+  REQUIRE(before >= 4);
+  uint32_t removed = 0;
+  REQUIRE(log->RemoveSegmentsThrough(0, 0, &removed).ok());
+  CHECK(removed == 0);  // nothing is wholly at or below LSN 0
+  REQUIRE(log->RemoveSegmentsThrough(lsn, 1, &removed).ok());
+  CHECK(removed == before - 2);  // every full segment but one retained; the current one stays
+  CHECK(count() == 2);
+  REQUIRE(log->Close().ok());
+  ReadSummary summary;
+  std::vector<WalRecord> records = ReadAll(tmp.Sub("wal"), &summary);
+  REQUIRE_FALSE(records.empty());
+  CHECK(records.back().lsn == 500);
+}
+
+TEST_CASE("the consistent-cut hook sees the last LSN with appends paused") {
+  TempDir tmp;
+  std::unique_ptr<ShardLog> log;
+  REQUIRE(ShardLog::Open(DefaultFileSystem(), tmp.Sub("wal"), 0, 1, Small(), &log).ok());
+  uint64_t lsn = 0;
+  for (int i = 0; i < 5; ++i) REQUIRE(log->AppendPut("k", "v", &lsn).ok());
+  uint64_t seen = 0;
+  log->WithAppendsPaused([&](uint64_t last) { seen = last; });
+  CHECK(seen == 5);
+}
+
+}  // namespace warp

@@ -1,0 +1,289 @@
+#include "wal/shard_log.h"
+
+#include <algorithm>
+
+#include "wal/wal_format.h"
+#include "wal/wal_writer.h"
+
+namespace warp {
+
+ShardLog::ShardLog(FileSystem* fs, std::string dir, uint32_t shard, const ShardLogOptions& options)
+    : fs_(fs), dir_(std::move(dir)), shard_(shard), options_(options) {}
+
+ShardLog::~ShardLog() = default;
+
+Status ShardLog::Open(FileSystem* fs, const std::string& dir, uint32_t shard, uint64_t next_lsn,
+                      const ShardLogOptions& options, std::unique_ptr<ShardLog>* log) {
+  std::unique_ptr<ShardLog> l(new ShardLog(fs, dir, shard, options));
+  WalWriterOptions writer_options;
+  writer_options.segment_bytes = options.segment_bytes;
+  writer_options.compress_min_bytes = options.compress_min_bytes;
+  writer_options.preallocate = true;
+  writer_options.auto_rotate = false;  // RotateLocked coordinates with SyncNow
+  Status s = WalWriter::Open(fs, dir, shard, next_lsn, writer_options, &l->writer_);
+  if (!s.ok()) return s;
+  l->last_lsn_.store(next_lsn - 1);
+  l->durable_lsn_.store(next_lsn - 1);  // everything before was recovered from durable files
+  *log = std::move(l);
+  return Status::OK();
+}
+
+Status ShardLog::AppendPut(std::string_view key, std::string_view value, uint64_t* lsn) {
+  return Append(true, key, value, lsn);
+}
+
+Status ShardLog::AppendDelete(std::string_view key, uint64_t* lsn) {
+  return Append(false, key, {}, lsn);
+}
+
+Status ShardLog::Append(bool is_put, std::string_view key, std::string_view value, uint64_t* lsn) {
+  std::lock_guard lock(mu_);
+  if (!error_.ok()) return error_;
+  if (closed_) return Status::Unavailable("the universe is closed");
+  uint64_t next = writer_->last_lsn() + 1;
+  Status s = is_put ? writer_->AddPut(next, key, value) : writer_->AddDelete(next, key);
+  if (!s.ok()) return s;  // a record too large to encode: not a log failure
+  bytes_ += writer_->buffered_bytes();
+  s = writer_->Flush();
+  if (!s.ok()) {
+    Fail(s);
+    return error_;
+  }
+  ++records_;
+  last_lsn_.store(next, std::memory_order_release);
+  *lsn = next;
+  // The record is written; a failed rotation fails the writes after it, not this one.
+  if (writer_->ShouldRotate()) (void)RotateLocked();  // a failure is recorded in error_
+  return Status::OK();
+}
+
+Status ShardLog::RotateLocked() {
+  std::lock_guard sync_lock(sync_mu_);
+  uint64_t covered = writer_->last_lsn();
+  Status s = writer_->Rotate();  // syncs the full segment and the directory
+  if (!s.ok()) {
+    Fail(s);
+    return error_;
+  }
+  ++rotations_;
+  MarkDurable(covered);
+  return Status::OK();
+}
+
+void ShardLog::WithAppendsPaused(const std::function<void(uint64_t last_lsn)>& fn) {
+  std::lock_guard lock(mu_);
+  fn(writer_->last_lsn());
+}
+
+bool ShardLog::HasUnsynced() const { return last_lsn() > durable_lsn(); }
+
+Status ShardLog::SyncNow() {
+  sync_requested_.store(false, std::memory_order_release);
+  std::shared_ptr<WritableFile> file;
+  uint64_t target = 0;
+  uint64_t generation = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (!error_.ok()) return error_;
+    target = writer_->last_lsn();
+    file = writer_->file();
+    generation = writer_->segment_generation();
+  }
+  if (target > durable_lsn() && file != nullptr) {
+    Status s;
+    {
+      std::lock_guard sync_lock(sync_mu_);
+      // A rotation since the capture synced that segment already, records up to target included.
+      if (writer_->segment_generation() == generation) {
+        s = file->Sync();
+        if (!s.ok()) {
+          s = Status::IOError("wal shard " + std::to_string(shard_) + ": fsync of " + file->path() +
+                              " failed: " + s.message() + "; the shard refuses writes");
+        } else if (dir_synced_generation_ < generation) {
+          // The segment's directory entry must be durable too.
+          s = fs_->SyncDir(dir_);
+          if (s.ok()) {
+            dir_synced_generation_ = generation;
+          } else {
+            s = Status::IOError("wal shard " + std::to_string(shard_) + ": fsync of directory " +
+                                dir_ + " failed: " + s.message() + "; the shard refuses writes");
+          }
+        }
+        ++syncs_;
+      }
+    }
+    if (!s.ok()) {
+      std::lock_guard lock(mu_);
+      Fail(s);
+      return error_;
+    }
+  }
+  MarkDurable(target);
+  return Status::OK();
+}
+
+void ShardLog::MarkDurable(uint64_t lsn) {
+  uint64_t prev = durable_lsn_.load(std::memory_order_acquire);
+  while (lsn > prev && !durable_lsn_.compare_exchange_weak(prev, lsn)) {
+  }
+  std::vector<std::promise<Status>> done;
+  {
+    std::lock_guard lock(wait_mu_);
+    uint64_t durable = durable_lsn_.load(std::memory_order_acquire);
+    auto keep = std::partition(promises_.begin(), promises_.end(),
+                               [&](const auto& p) { return p.first > durable; });
+    for (auto it = keep; it != promises_.end(); ++it) done.push_back(std::move(it->second));
+    promises_.erase(keep, promises_.end());
+  }
+  durable_cv_.notify_all();
+  for (auto& promise : done) promise.set_value(Status::OK());
+}
+
+void ShardLog::Fail(const Status& error) {
+  // REQUIRES: mu_ held.
+  if (error_.ok()) error_ = error;
+  failed_.store(true, std::memory_order_release);
+  std::vector<std::pair<uint64_t, std::promise<Status>>> waiting;
+  {
+    std::lock_guard lock(wait_mu_);
+    waiting.swap(promises_);
+  }
+  durable_cv_.notify_all();
+  for (auto& [lsn, promise] : waiting) promise.set_value(error_);
+}
+
+Status ShardLog::error() const {
+  std::lock_guard lock(mu_);
+  return error_;
+}
+
+void ShardLog::RequestSync() {
+  if (sync_requested_.exchange(true, std::memory_order_acq_rel)) return;  // already asked
+  std::function<void()> handler;
+  {
+    std::lock_guard lock(wait_mu_);
+    handler = on_sync_request_;
+  }
+  if (handler) handler();
+}
+
+void ShardLog::SetSyncRequestHandler(std::function<void()> handler) {
+  bool pending = false;
+  {
+    std::lock_guard lock(wait_mu_);
+    on_sync_request_ = std::move(handler);
+    pending = on_sync_request_ && sync_requested();
+  }
+  durable_cv_.notify_all();  // waiters re-check who syncs
+  if (pending) on_sync_request_();
+}
+
+Status ShardLog::AwaitDurable(uint64_t lsn) {
+  if (durable_lsn() >= lsn) return Status::OK();
+  RequestSync();
+  std::unique_lock lock(wait_mu_);
+  while (durable_lsn() < lsn && !failed_.load(std::memory_order_acquire)) {
+    if (!on_sync_request_) {
+      lock.unlock();
+      (void)SyncNow();  // nobody else will: sync here (a failure ends the loop)
+      lock.lock();
+      continue;
+    }
+    durable_cv_.wait(lock);
+  }
+  if (durable_lsn() >= lsn) return Status::OK();
+  lock.unlock();
+  return error();
+}
+
+std::future<Status> ShardLog::DurableFuture(uint64_t lsn) {
+  std::promise<Status> promise;
+  std::future<Status> future = promise.get_future();
+  bool inline_sync = false;
+  {
+    std::lock_guard lock(wait_mu_);
+    if (durable_lsn() >= lsn) {
+      promise.set_value(Status::OK());
+      return future;
+    }
+    if (failed_.load(std::memory_order_acquire)) {
+      promise.set_value(Status::IOError("wal shard " + std::to_string(shard_) + " has failed"));
+      return future;
+    }
+    promises_.emplace_back(lsn, std::move(promise));
+    inline_sync = !on_sync_request_;
+  }
+  if (inline_sync) {
+    SyncNow();
+  } else {
+    RequestSync();
+  }
+  return future;
+}
+
+Status ShardLog::RemoveSegmentsThrough(uint64_t lsn, uint32_t retain, uint32_t* removed) {
+  *removed = 0;
+  std::string current;
+  {
+    std::lock_guard lock(mu_);
+    current = writer_->segment_path();
+  }
+  std::vector<std::string> names;
+  Status s = fs_->ListDir(dir_, &names);
+  if (!s.ok()) return s;
+  std::vector<std::pair<uint64_t, std::string>> segments;
+  for (const std::string& name : names) {
+    uint64_t first = 0;
+    if (wal::ParseSegmentFileName(name, &first)) segments.emplace_back(first, name);
+  }
+  std::sort(segments.begin(), segments.end());
+  // Segment i holds LSNs [first_i, first_{i+1}); it is wholly <= lsn iff first_{i+1} <= lsn + 1.
+  std::vector<std::string> covered;
+  for (size_t i = 0; i + 1 < segments.size(); ++i) {
+    std::string path = JoinPath(dir_, segments[i].second);
+    if (segments[i + 1].first <= lsn + 1 && path != current) covered.push_back(path);
+  }
+  size_t remove = covered.size() > retain ? covered.size() - retain : 0;
+  for (size_t i = 0; i < remove; ++i) {
+    s = fs_->RemoveFile(covered[i]);
+    if (!s.ok()) return s;
+    ++*removed;
+  }
+  if (*removed > 0) return fs_->SyncDir(dir_);
+  return Status::OK();
+}
+
+Status ShardLog::Close() {
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return error_;
+    closed_ = true;  // no more appends
+  }
+  Status s = SyncNow();
+  std::lock_guard lock(mu_);
+  std::lock_guard sync_lock(sync_mu_);
+  Status c = writer_->Close();
+  if (s.ok() && !error_.ok()) s = error_;
+  if (s.ok() && !c.ok()) s = c;
+  {
+    std::lock_guard wait_lock(wait_mu_);
+    on_sync_request_ = nullptr;
+  }
+  durable_cv_.notify_all();
+  return s;
+}
+
+ShardLogStats ShardLog::Stats() const {
+  ShardLogStats stats;
+  std::lock_guard lock(mu_);
+  stats.last_lsn = last_lsn();
+  stats.durable_lsn = durable_lsn();
+  stats.records = records_;
+  stats.bytes = bytes_;
+  stats.rotations = rotations_;
+  stats.segment = writer_->segment_path();
+  stats.syncs = syncs_.load(std::memory_order_relaxed);
+  return stats;
+}
+
+}  // namespace warp
