@@ -22,12 +22,10 @@ uint64_t MillisSince(Clock::time_point start) {
 
 // Bytes of every segment in wal_dir (progress estimates only: errors count as 0).
 uint64_t WalBytesOnDisk(FileSystem* fs, const std::string& wal_dir) {
-  std::vector<std::string> names;
-  if (!fs->ListDir(wal_dir, &names).ok()) return 0;
+  std::vector<std::pair<uint64_t, std::string>> segments;
+  if (!ListWalSegments(fs, wal_dir, &segments).ok()) return 0;
   uint64_t total = 0;
-  for (const std::string& name : names) {
-    uint64_t first = 0;
-    if (!wal::ParseSegmentFileName(name, &first)) continue;
+  for (const auto& [first, name] : segments) {
     std::error_code ec;
     uint64_t size = std::filesystem::file_size(JoinPath(wal_dir, name), ec);
     if (!ec) total += size;
@@ -158,12 +156,10 @@ Status RecoverShard(FileSystem* fs, const std::string& data_dir, const std::stri
   // The snapshot may be ahead of the log (its sync happened, the log's did not): the old
   // segments then hold nothing new, and the next segment (base + 1) must not follow a gap.
   if (base > summary.last_lsn && summary.segments > 0) {
-    std::vector<std::string> names;
-    s = fs->ListDir(wal_dir, &names);
+    std::vector<std::pair<uint64_t, std::string>> segments;
+    s = ListWalSegments(fs, wal_dir, &segments);
     if (!s.ok()) return s;
-    for (const std::string& name : names) {
-      uint64_t first = 0;
-      if (!wal::ParseSegmentFileName(name, &first)) continue;
+    for (const auto& [first, name] : segments) {
       s = fs->RemoveFile(JoinPath(wal_dir, name));
       if (!s.ok()) return s;
       ++report->removed_segments;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "wal/wal_format.h"
+#include "wal/wal_reader.h"
 #include "wal/wal_writer.h"
 
 namespace warp {
@@ -228,15 +228,9 @@ Status ShardLog::RemoveSegmentsThrough(uint64_t lsn, uint32_t retain, uint32_t* 
     std::lock_guard lock(mu_);
     current = writer_->segment_path();
   }
-  std::vector<std::string> names;
-  Status s = fs_->ListDir(dir_, &names);
-  if (!s.ok()) return s;
   std::vector<std::pair<uint64_t, std::string>> segments;
-  for (const std::string& name : names) {
-    uint64_t first = 0;
-    if (wal::ParseSegmentFileName(name, &first)) segments.emplace_back(first, name);
-  }
-  std::sort(segments.begin(), segments.end());
+  Status s = ListWalSegments(fs_, dir_, &segments);
+  if (!s.ok()) return s;
   // Segment i holds LSNs [first_i, first_{i+1}); it is wholly <= lsn iff first_{i+1} <= lsn + 1.
   std::vector<std::string> covered;
   for (size_t i = 0; i + 1 < segments.size(); ++i) {

@@ -346,8 +346,11 @@ Status SegmentParser::Records(uint64_t first_lsn, const WalVisitor& visit) {
   return Status::OK();
 }
 
-Status ListSegments(FileSystem* fs, const std::string& dir,
-                    std::vector<std::pair<uint64_t, std::string>>* segments) {
+}  // namespace
+
+Status ListWalSegments(FileSystem* fs, const std::string& dir,
+                       std::vector<std::pair<uint64_t, std::string>>* segments) {
+  segments->clear();
   std::vector<std::string> names;
   Status s = fs->ListDir(dir, &names);
   if (s.IsNotFound()) return Status::OK();
@@ -360,13 +363,11 @@ Status ListSegments(FileSystem* fs, const std::string& dir,
   return Status::OK();
 }
 
-}  // namespace
-
 Status ReadWal(FileSystem* fs, const std::string& dir, uint32_t shard, const WalVisitor& visit,
                ReadSummary* summary) {
   *summary = ReadSummary();
   std::vector<std::pair<uint64_t, std::string>> segments;
-  Status s = ListSegments(fs, dir, &segments);
+  Status s = ListWalSegments(fs, dir, &segments);
   if (!s.ok()) return s;
   std::string data;
   std::string previous;

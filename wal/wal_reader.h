@@ -36,6 +36,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "wal/file.h"
 #include "warp/status.h"
@@ -87,6 +89,11 @@ struct ReadSummary {
 
 // Called once per record, in LSN order. A non-OK result stops the replay and is returned.
 using WalVisitor = std::function<Status(const WalRecord&)>;
+
+// The segments of `dir` as (first LSN, file name), sorted by first LSN. A missing directory
+// has none (OK); names that are not segment names are left out.
+Status ListWalSegments(FileSystem* fs, const std::string& dir,
+                       std::vector<std::pair<uint64_t, std::string>>* segments);
 
 // Replays every segment of `dir` (a missing or empty directory is an empty log: OK, nothing
 // read). Files whose names are not segment names are ignored. *summary is filled in also when

@@ -16,6 +16,7 @@ namespace warp {
 using testing::CheckNumbered;
 using testing::ReadFileOrEmpty;
 using testing::ReadLog;
+using testing::RecordOffsets;
 using testing::SegmentPaths;
 using testing::TempDir;
 using testing::WriteFileOrDie;
@@ -24,17 +25,6 @@ using testing::WriteLog;
 namespace {
 
 FileSystem* fs() { return DefaultFileSystem(); }
-
-// Offsets of every record in a segment file (parsed by length fields alone).
-std::vector<size_t> RecordOffsets(const std::string& file) {
-  std::vector<size_t> offsets;
-  size_t p = wal::kSegmentHeaderSize;
-  while (p + wal::kRecordHeaderSize <= file.size()) {
-    offsets.push_back(p);
-    p += wal::kRecordHeaderSize + wal::DecodeFixed32(file.data() + p + 4);
-  }
-  return offsets;
-}
 
 void FlipBit(const std::string& path, size_t offset, int bit) {
   std::string file = ReadFileOrEmpty(path);

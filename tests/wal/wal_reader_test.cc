@@ -12,6 +12,7 @@ using testing::CheckNumbered;
 using testing::FaultInjectionFileSystem;
 using testing::ReadFileOrEmpty;
 using testing::ReadLog;
+using testing::RecordOffsets;
 using testing::SegmentPaths;
 using testing::TempDir;
 using testing::WriteFileOrDie;
@@ -20,17 +21,6 @@ using testing::WriteLog;
 namespace {
 
 FileSystem* fs() { return DefaultFileSystem(); }
-
-// Offsets of every record in a segment file (parsed by length fields alone).
-std::vector<size_t> RecordOffsets(const std::string& file) {
-  std::vector<size_t> offsets;
-  size_t p = wal::kSegmentHeaderSize;
-  while (p + wal::kRecordHeaderSize <= file.size()) {
-    offsets.push_back(p);
-    p += wal::kRecordHeaderSize + wal::DecodeFixed32(file.data() + p + 4);
-  }
-  return offsets;
-}
 
 }  // namespace
 

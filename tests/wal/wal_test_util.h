@@ -71,17 +71,22 @@ inline void CheckNumbered(const std::vector<WalRecord>& records, uint64_t n) {
 
 // Segment file paths of `dir`, sorted by first LSN.
 inline std::vector<std::string> SegmentPaths(FileSystem* fs, const std::string& dir) {
-  std::vector<std::string> names;
-  REQUIRE(fs->ListDir(dir, &names).ok());
   std::vector<std::pair<uint64_t, std::string>> segments;
-  for (const auto& name : names) {
-    uint64_t lsn = 0;
-    if (wal::ParseSegmentFileName(name, &lsn)) segments.emplace_back(lsn, JoinPath(dir, name));
-  }
-  std::sort(segments.begin(), segments.end());
+  REQUIRE(ListWalSegments(fs, dir, &segments).ok());
   std::vector<std::string> paths;
-  for (auto& s : segments) paths.push_back(s.second);
+  for (auto& s : segments) paths.push_back(JoinPath(dir, s.second));
   return paths;
+}
+
+// Offsets of every record in a segment file (parsed by length fields alone).
+inline std::vector<size_t> RecordOffsets(const std::string& file) {
+  std::vector<size_t> offsets;
+  size_t p = wal::kSegmentHeaderSize;
+  while (p + wal::kRecordHeaderSize <= file.size()) {
+    offsets.push_back(p);
+    p += wal::kRecordHeaderSize + wal::DecodeFixed32(file.data() + p + 4);
+  }
+  return offsets;
 }
 
 }  // namespace warp::testing
