@@ -42,6 +42,7 @@ void LogHealth(warp::Universe& universe) {
   }
   warp::log::Info("actors:", actors.str());
   for (const std::string& problem : health.problems) warp::log::Warn("problem: ", problem);
+  for (const std::string& notice : health.notices) warp::log::Warn("recovery: ", notice);
 }
 
 }  // namespace
