@@ -46,6 +46,7 @@ test: build
 
 bench: build
 	$(BUILD_DIR)/bin/store_bench --out bench/results
+	$(BUILD_DIR)/bin/wal_bench --out bench/results
 
 install: build
 	cmake --install $(BUILD_DIR)

@@ -1,5 +1,5 @@
 // Adapters from each measured system to bench::Store. Each one uses its system the way an
-// embedding program would, with the options store_bench prints in its header.
+// embedding program would, with the options store_bench and wal_bench print in their headers.
 
 #include "bench/store_systems.h"
 
@@ -7,7 +7,9 @@
 #include <rocksdb/options.h>
 
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <unordered_map>
 
@@ -31,10 +33,12 @@ const std::string& LookupKey(std::string_view key) {
 
 class WarpStore : public Store {
  public:
-  bool Open(const std::string& dir, std::string* error) {
+  // Default Options except data_dir, log_level and, if given, wal.fsync.
+  bool Open(const std::string& dir, std::optional<warp::FsyncPolicy> fsync, std::string* error) {
     warp::Options options;
     options.data_dir = dir;
     options.log_level = "warn";
+    if (fsync) options.wal.fsync = *fsync;
     warp::Status s = universe_.Open(options);
     if (!s.ok()) *error = "warp: Open(" + dir + "): " + s.ToString();
     return s.ok();
@@ -51,6 +55,15 @@ class WarpStore : public Store {
     if (s.IsNotFound()) return Lookup::kMissing;
     *error = "warp: Get(" + std::string(key) + "): " + s.ToString();
     return Lookup::kError;
+  }
+  bool Checkpoint(std::string* error) override {
+    warp::Status s = universe_.Checkpoint();
+    if (!s.ok()) *error = "warp: Checkpoint: " + s.ToString();
+    return s.ok();
+  }
+  bool CountKeys(uint64_t* count, std::string* error) override {
+    *count = universe_.Stats().total.keys;
+    return true;
   }
   bool Close(std::string* error) override {
     warp::Status s = universe_.Close();
@@ -111,14 +124,16 @@ class CuckooStore : public Store {
 
 class RocksStore : public Store {
  public:
+  // kOff: store_bench's "rocksdb"; kAsync: "rocksdb-wal"; kSync: "rocksdb-sync".
+  enum class Wal { kOff, kAsync, kSync };
   ~RocksStore() override { delete db_; }
-  bool Open(const std::string& dir, std::string* error) {
+  bool Open(const std::string& dir, Wal wal, std::string* error) {
     rocksdb::Options options;
     options.create_if_missing = true;
     rocksdb::Status s = rocksdb::DB::Open(options, dir, &db_);
     if (!s.ok()) *error = "rocksdb: Open(" + dir + "): " + s.ToString();
-    write_options_.disableWAL = true;
-    write_options_.sync = false;
+    write_options_.disableWAL = wal == Wal::kOff;
+    write_options_.sync = wal == Wal::kSync;
     return s.ok();
   }
   bool Put(std::string_view key, std::string_view value, std::string* error) override {
@@ -139,6 +154,18 @@ class RocksStore : public Store {
     if (s.ok()) s = db_->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr);
     if (!s.ok()) *error = "rocksdb: flush/compact after load: " + s.ToString();
     return s.ok();
+  }
+  bool Checkpoint(std::string* error) override {
+    rocksdb::Status s = db_->Flush(rocksdb::FlushOptions());
+    if (!s.ok()) *error = "rocksdb: Flush: " + s.ToString();
+    return s.ok();
+  }
+  bool CountKeys(uint64_t* count, std::string* error) override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options_));
+    *count = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++*count;
+    if (!it->status().ok()) *error = "rocksdb: counting keys: " + it->status().ToString();
+    return it->status().ok();
   }
   bool Close(std::string* error) override {
     rocksdb::Status s = db_->Close();
@@ -163,18 +190,30 @@ const std::vector<std::string>& SystemNames() {
   return names;
 }
 
+const std::vector<std::string>& DurableSystemNames() {
+  static const std::vector<std::string> names = {"warp-everysec", "warp-always", "rocksdb-wal",
+                                                 "rocksdb-sync"};
+  return names;
+}
+
 std::unique_ptr<Store> OpenStore(const std::string& system, const std::string& dir,
                                  std::string* error) {
   if (system == "ceiling") return std::make_unique<CeilingStore>();
 #if WARP_BENCH_HAVE_CUCKOO
   if (system == "cuckoo") return std::make_unique<CuckooStore>();
 #endif
-  if (system == "warp") {
+  if (system == "warp" || system == "warp-everysec" || system == "warp-always") {
+    std::optional<warp::FsyncPolicy> fsync;
+    if (system == "warp-everysec") fsync = warp::FsyncPolicy::kEverySec;
+    if (system == "warp-always") fsync = warp::FsyncPolicy::kAlways;
     auto store = std::make_unique<WarpStore>();
-    if (store->Open(dir, error)) return store;
-  } else if (system == "rocksdb") {
+    if (store->Open(dir, fsync, error)) return store;
+  } else if (system == "rocksdb" || system == "rocksdb-wal" || system == "rocksdb-sync") {
+    RocksStore::Wal wal = system == "rocksdb"       ? RocksStore::Wal::kOff
+                          : system == "rocksdb-wal" ? RocksStore::Wal::kAsync
+                                                    : RocksStore::Wal::kSync;
     auto store = std::make_unique<RocksStore>();
-    if (store->Open(dir, error)) return store;
+    if (store->Open(dir, wal, error)) return store;
   } else {
     *error = "unknown system " + system;
   }
