@@ -130,7 +130,8 @@ Status Universe::Open(const std::string& yaml_path) {
   return Open(options);
 }
 
-Status Universe::Impl::OpenLocked(const Options& opts) {
+Status Universe::Impl::OpenLocked(const Options& requested) {
+  Options opts = requested;  // shards 0 is resolved from the data directory below
   if (open.load()) return Status::InvalidArgument("the universe is already open");
   cycle_clock::Calibrate();
   Status s = config::Validate(opts);
@@ -143,6 +144,8 @@ Status Universe::Impl::OpenLocked(const Options& opts) {
   FileSystem* fs = this->fs;
   s = DataDir::Open(opts.data_dir, opts.shards, &u->dir);
   if (!s.ok()) return s;
+  opts.shards = u->dir->manifest().shard_count;
+  u->options = opts;
   // From here on a failed Open has not crashed: record a clean close so that the next Open
   // does not report "previous session did not close cleanly".
   auto abandon = [&u](Status failure) {

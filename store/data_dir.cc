@@ -4,9 +4,11 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 #include <vector>
 
 #include "common/file_util.h"
@@ -120,6 +122,10 @@ Status CreateLayout(const std::string& path, uint32_t shard_count) {
   return Status::OK();
 }
 
+uint32_t DataDir::DefaultShardCount() {
+  return std::clamp(std::thread::hardware_concurrency(), 1u, 256u);
+}
+
 Status DataDir::Open(const std::string& path, uint32_t shard_count, std::unique_ptr<DataDir>* out) {
   Status s = CreateDirs(path);
   if (!s.ok()) return s;
@@ -130,7 +136,7 @@ Status DataDir::Open(const std::string& path, uint32_t shard_count, std::unique_
   s = dir->LoadOrCreateManifest(shard_count);
   if (!s.ok()) return s;
   // Layout after the manifest check: a mismatched directory is never modified.
-  s = CreateLayout(path, shard_count);
+  s = CreateLayout(path, dir->manifest_.shard_count);
   if (!s.ok()) return s;
   *out = std::move(dir);
   return Status::OK();
@@ -142,6 +148,7 @@ Status DataDir::LoadOrCreateManifest(uint32_t shard_count) {
   Status s = ReadFile(manifest_path, &text);
   std::string now = UtcNowIso8601();
   if (s.IsNotFound()) {
+    if (shard_count == 0) shard_count = DefaultShardCount();
     manifest_.shard_count = shard_count;
     manifest_.slot_table = SlotTable::Even(shard_count);
     manifest_.created_at = now;
@@ -151,7 +158,7 @@ Status DataDir::LoadOrCreateManifest(uint32_t shard_count) {
   } else {
     s = ManifestFromJson(text, manifest_path, &manifest_);
     if (!s.ok()) return s;
-    if (manifest_.shard_count != shard_count) {
+    if (shard_count != 0 && manifest_.shard_count != shard_count) {
       return Status::InvalidArgument(
           "data directory " + path_ + " was created with " + std::to_string(manifest_.shard_count) +
           " shards but the configuration asks for " + std::to_string(shard_count) +

@@ -25,7 +25,11 @@ namespace warp {
 
 class DataDir {
  public:
+  // shard_count 0 = the count recorded in the directory, or DefaultShardCount() for a new one;
+  // any other value must equal the recorded count. manifest().shard_count is the count in use.
   static Status Open(const std::string& path, uint32_t shard_count, std::unique_ptr<DataDir>* out);
+  // One shard per core of this machine (1..256).
+  static uint32_t DefaultShardCount();
   ~DataDir();
   DataDir(const DataDir&) = delete;
   DataDir& operator=(const DataDir&) = delete;

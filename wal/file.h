@@ -37,14 +37,24 @@ class FileSystem {
   virtual ~FileSystem() = default;
   // Creates (or truncates to empty) `path` and opens it for appending.
   virtual Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* file) = 0;
-  // A file for a write-ahead log segment: like NewWritableFile, but an implementation may
-  // reserve `preallocate_bytes` up front and make Append a memory copy. Then, until Close(), the
-  // file is longer than what was appended and ends in zero bytes (docs/wal_format.md:
-  // "preallocated space"); Close() cuts it to the appended length (durably). Appended bytes are in
-  // the OS page cache when Append returns (they survive a crash of the process), durable after
-  // Sync(). The default is NewWritableFile.
-  virtual Status NewLogFile(const std::string& path, uint64_t preallocate_bytes,
+  // How a write-ahead log segment is written (NewLogFile).
+  enum class LogWrites : uint8_t {
+    // Append is a memory copy into a mapped file reserved up front (preallocate_bytes): no
+    // system call per append. Best when syncs are rare (wal.fsync everysec, no).
+    kMapped,
+    // Append is a pwrite into space zero-filled ahead of it in 1 MiB steps: an fdatasync then
+    // flushes data pages only (no block allocation or size change to journal, and no mapping
+    // to write-protect), which makes frequent syncs cheap (wal.fsync always).
+    kZeroFilledAhead,
+  };
+  // A file for a write-ahead log segment: like NewWritableFile, but until Close() an
+  // implementation may leave the file longer than what was appended, ending in zero bytes
+  // (docs/wal_format.md: "preallocated space"); Close() cuts it to the appended length (durably).
+  // Appended bytes are in the OS page cache when Append returns (they survive a crash of the
+  // process), durable after Sync(). The default is NewWritableFile.
+  virtual Status NewLogFile(const std::string& path, LogWrites writes, uint64_t preallocate_bytes,
                             std::unique_ptr<WritableFile>* file) {
+    (void)writes;
     (void)preallocate_bytes;
     return NewWritableFile(path, file);
   }

@@ -19,6 +19,11 @@ Status ShardLog::Open(FileSystem* fs, const std::string& dir, uint32_t shard, ui
   writer_options.segment_bytes = options.segment_bytes;
   writer_options.compress_min_bytes = options.compress_min_bytes;
   writer_options.preallocate = true;
+  // Frequent syncs (always) are cheapest on zero-filled space written with pwrite; rare ones on
+  // a mapped file, where an append is a memory copy.
+  writer_options.log_writes = options.fsync == FsyncPolicy::kAlways
+                                  ? FileSystem::LogWrites::kZeroFilledAhead
+                                  : FileSystem::LogWrites::kMapped;
   writer_options.auto_rotate = false;  // RotateLocked coordinates with SyncNow
   Status s = WalWriter::Open(fs, dir, shard, next_lsn, writer_options, &l->writer_);
   if (!s.ok()) return s;
@@ -94,7 +99,13 @@ Status ShardLog::SyncNow() {
     {
       std::lock_guard sync_lock(sync_mu_);
       // A rotation since the capture synced that segment already, records up to target included.
+      // Otherwise no rotation can happen while sync_mu_ is held, so every record appended by now
+      // is in this segment: the sync covers them too (bigger groups), unless an fsync that ran
+      // while this one waited for the mutex covered them already.
       if (writer_->segment_generation() == generation) {
+        target = std::max(target, last_lsn_.load(std::memory_order_acquire));
+      }
+      if (writer_->segment_generation() == generation && target > durable_lsn()) {
         s = file->Sync();
         if (!s.ok()) {
           s = Status::IOError("wal shard " + std::to_string(shard_) + ": fsync of " + file->path() +
@@ -134,9 +145,21 @@ void ShardLog::MarkDurable(uint64_t lsn) {
                                [&](const auto& p) { return p.first > durable; });
     for (auto it = keep; it != promises_.end(); ++it) done.push_back(std::move(it->second));
     promises_.erase(keep, promises_.end());
+    WakeLocked(/*all=*/false);
   }
-  durable_cv_.notify_all();
   for (auto& promise : done) promise.set_value(Status::OK());
+}
+
+void ShardLog::WakeLocked(bool all) {
+  uint64_t durable = durable_lsn_.load(std::memory_order_acquire);
+  auto keep = std::partition(waiters_.begin(), waiters_.end(),
+                             [&](const Waiter* w) { return !all && w->lsn > durable; });
+  // Notified under the lock: a woken waiter may return and destroy its Waiter right after.
+  for (auto it = keep; it != waiters_.end(); ++it) {
+    (*it)->woken = true;
+    (*it)->cv.notify_one();
+  }
+  waiters_.erase(keep, waiters_.end());
 }
 
 void ShardLog::Fail(const Status& error) {
@@ -147,8 +170,8 @@ void ShardLog::Fail(const Status& error) {
   {
     std::lock_guard lock(wait_mu_);
     waiting.swap(promises_);
+    WakeLocked(/*all=*/true);
   }
-  durable_cv_.notify_all();
   for (auto& [lsn, promise] : waiting) promise.set_value(error_);
 }
 
@@ -173,14 +196,16 @@ void ShardLog::SetSyncRequestHandler(std::function<void()> handler) {
     std::lock_guard lock(wait_mu_);
     on_sync_request_ = std::move(handler);
     pending = on_sync_request_ && sync_requested();
+    WakeLocked(/*all=*/true);  // waiters re-check who syncs
   }
-  durable_cv_.notify_all();  // waiters re-check who syncs
   if (pending) on_sync_request_();
 }
 
 Status ShardLog::AwaitDurable(uint64_t lsn) {
   if (durable_lsn() >= lsn) return Status::OK();
   RequestSync();
+  Waiter waiter;
+  waiter.lsn = lsn;
   std::unique_lock lock(wait_mu_);
   while (durable_lsn() < lsn && !failed_.load(std::memory_order_acquire)) {
     if (!on_sync_request_) {
@@ -189,7 +214,9 @@ Status ShardLog::AwaitDurable(uint64_t lsn) {
       lock.lock();
       continue;
     }
-    durable_cv_.wait(lock);
+    waiter.woken = false;
+    waiters_.push_back(&waiter);
+    waiter.cv.wait(lock, [&] { return waiter.woken; });
   }
   if (durable_lsn() >= lsn) return Status::OK();
   lock.unlock();
@@ -262,8 +289,8 @@ Status ShardLog::Close() {
   {
     std::lock_guard wait_lock(wait_mu_);
     on_sync_request_ = nullptr;
+    WakeLocked(/*all=*/true);
   }
-  durable_cv_.notify_all();
   return s;
 }
 

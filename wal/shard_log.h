@@ -2,10 +2,12 @@
 // that assign the shard's LSNs, group commit, and the durability waits of DESIGN.md section 4.
 //
 // Appends (AppendPut/AppendDelete) are called by client threads inside the table's slot critical
-// section. Under one short mutex they take the next LSN and copy the encoded record into the
-// current segment, which is preallocated and memory-mapped (wal/file.h NewLogFile): when the
-// call returns the record is in the OS page cache, so it survives kill -9 of the process. No
-// system call is made per append. So the WAL order of the shard is its LSN order.
+// section. Under one short mutex they take the next LSN and write the encoded record into the
+// current segment (wal/file.h NewLogFile): a memory copy into a preallocated, mapped segment
+// under `everysec` and `no` (no system call per append), a pwrite into zero-filled space under
+// `always` (so that the many fsyncs flush data only). When the call returns the record is in the
+// OS page cache, so it survives kill -9 of the process. The WAL order of the shard is its LSN
+// order.
 //
 // Durability is group commit. SyncNow() fsyncs everything appended so far with one fdatasync
 // and advances durable_lsn(); it runs on the shard's WAL writer actor (once a second under
@@ -13,8 +15,8 @@
 // while a sync is in flight and the next sync covers all of them. A writer that must wait
 // (AwaitDurable under `always`, DurableFuture for async puts) raises a sync request; the first
 // request since the last sync calls the handler the actor installed (one message per group, not
-// per write). Without a handler (before the actor starts, after it stops) the waiter syncs on
-// its own thread.
+// per write). A finished sync wakes exactly the waiters it covers. Without a handler (before the
+// actor starts, after it stops) the waiter syncs on its own thread.
 //
 // Errors are sticky (leveldb's rule): once a write or fsync failed, every later append and every
 // waiter gets the same IOError, "wal shard 3: fsync of D/wal/...log failed: ...; the shard
@@ -147,9 +149,16 @@ class ShardLog {
   std::atomic<uint64_t> syncs_{0};
   uint64_t dir_synced_generation_ = 0;  // the newest segment whose directory entry is durable
 
-  // Waiters for durability.
+  // Waiters for durability: blocked threads (each on its own condition variable, so a sync wakes
+  // only those it covers) and futures.
+  struct Waiter {
+    uint64_t lsn = 0;
+    bool woken = false;
+    std::condition_variable cv;
+  };
+  void WakeLocked(bool all);  // REQUIRES: wait_mu_ held
   std::mutex wait_mu_;
-  std::condition_variable durable_cv_;
+  std::vector<Waiter*> waiters_;
   std::vector<std::pair<uint64_t, std::promise<Status>>> promises_;
   std::function<void()> on_sync_request_;
   std::atomic<uint64_t> durable_lsn_{0};

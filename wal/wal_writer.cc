@@ -29,6 +29,7 @@ Status WalWriter::Open(FileSystem* fs, const std::string& dir, uint32_t shard, u
   std::unique_ptr<WalWriter> w(new WalWriter(fs, dir, shard, options.segment_bytes));
   w->compress_min_bytes_ = options.compress_min_bytes;
   w->preallocate_ = options.preallocate;
+  w->log_writes_ = options.log_writes;
   w->auto_rotate_ = options.auto_rotate;
   w->last_lsn_ = first_lsn - 1;
   s = w->StartSegment(first_lsn);
@@ -41,7 +42,7 @@ Status WalWriter::StartSegment(uint64_t first_lsn) {
   path_ = JoinPath(dir_, wal::SegmentFileName(first_lsn));
   std::unique_ptr<WritableFile> file;
   // The reservation leaves room for the record that crosses segment_bytes.
-  Status s = preallocate_ ? fs_->NewLogFile(path_, segment_bytes_ + (64 << 10), &file)
+  Status s = preallocate_ ? fs_->NewLogFile(path_, log_writes_, segment_bytes_ + (64 << 10), &file)
                           : fs_->NewWritableFile(path_, &file);
   if (!s.ok()) return Fail("create", s);
   file_ = std::move(file);

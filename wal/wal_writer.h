@@ -40,7 +40,9 @@ struct WalWriterOptions {
   uint64_t segment_bytes = 64ull << 20;  // rotate at this size (> 0)
   uint64_t compress_min_bytes = 0;       // see SetCompressMinBytes
   bool preallocate = false;              // see SetPreallocate
-  bool auto_rotate = true;               // see SetAutoRotate
+  // With preallocate: how segments are written (FileSystem::LogWrites).
+  FileSystem::LogWrites log_writes = FileSystem::LogWrites::kMapped;
+  bool auto_rotate = true;  // see SetAutoRotate
 };
 
 class WalWriter {
@@ -112,6 +114,7 @@ class WalWriter {
   uint64_t segment_bytes_;
   uint64_t compress_min_bytes_ = 0;
   bool preallocate_ = false;
+  FileSystem::LogWrites log_writes_ = FileSystem::LogWrites::kMapped;
   bool auto_rotate_ = true;
   uint64_t generation_ = 0;
   std::shared_ptr<WritableFile> file_;

@@ -49,7 +49,9 @@ std::vector<KeySpec> BuildSchema() {
   return {
       Str("data_dir", "Directory this universe owns (manifest, WAL, snapshots).",
           WARP_FIELD(data_dir)),
-      Uint("shards", 1, 256, "", "Spacetime shard count; fixed when the data directory is created.",
+      Uint("shards", 0, 256, "",
+           "Spacetime shard count, fixed when the data directory is created; 0 = one per CPU core "
+           "(an existing directory keeps its count).",
            WARP_FIELD(shards)),
       Uint("stats_interval_ms", 10, 60000, "ms", "How often each shard samples its load.",
            WARP_FIELD(stats_interval_ms)),

@@ -73,8 +73,10 @@ struct SupervisionOptions {
 };
 
 struct Options {
-  std::string data_dir = "./data";    // data_dir: the directory this universe owns
-  uint32_t shards = 4;                // shards: spacetime shard count, fixed at creation
+  std::string data_dir = "./data";  // data_dir: the directory this universe owns
+  // shards: spacetime shard count, fixed when the data directory is created. 0 = one per CPU
+  // core for a new directory, and whatever an existing directory was created with.
+  uint32_t shards = 0;
   uint32_t stats_interval_ms = 1000;  // stats_interval_ms: how often shards sample their load
   std::string log_level = "info";     // log_level: error | warn | info | debug
   ServerOptions server;

@@ -220,8 +220,8 @@ TEST_CASE("a scalar where a section belongs is reported as expecting a mapping")
 }
 
 TEST_CASE("a value outside its range is reported with the range") {
-  CHECK(ParseMessage("shards: 0\n") == "app.yaml:1: shards: 0 is out of range [1, 256]");
-  CHECK(ParseMessage("\nshards: 257\n") == "app.yaml:2: shards: 257 is out of range [1, 256]");
+  CHECK(ParseMessage("shards: 0\n").empty());  // 0 = one shard per core
+  CHECK(ParseMessage("\nshards: 257\n") == "app.yaml:2: shards: 257 is out of range [0, 256]");
   CHECK(ParseMessage("server:\n  port: 65536\n") ==
         "app.yaml:2: server.port: 65536 is out of range [0, 65535]");
   CHECK(ParseMessage("stats_interval_ms: 5\n") ==
@@ -235,7 +235,7 @@ TEST_CASE("a value outside its range is reported with the range") {
   CHECK(ParseMessage("wal:\n  segment_bytes: 1024\n") ==
         "app.yaml:2: wal.segment_bytes: 1024 is out of range [1MiB, 4GiB]");
   CHECK(ParseMessage("shards: 99999999999999999999\n") ==
-        "app.yaml:1: shards: 99999999999999999999 is out of range [1, 256]");
+        "app.yaml:1: shards: 99999999999999999999 is out of range [0, 256]");
 }
 
 TEST_CASE("an unknown enum name lists the accepted names") {
@@ -329,10 +329,10 @@ TEST_CASE("LoadFile parses a file and names its path in errors") {
   CHECK(options.data_dir == "/srv/warp");
   CHECK(options.shards == 32);
 
-  testing::WriteFileOrDie(path, "data_dir: /srv/warp\nshards: 0\n");
+  testing::WriteFileOrDie(path, "data_dir: /srv/warp\nshards: 300\n");
   Status s = LoadFile(path, &options);
   CHECK(s.IsInvalidArgument());
-  CHECK(s.message() == path + ":2: shards: 0 is out of range [1, 256]");
+  CHECK(s.message() == path + ":2: shards: 300 is out of range [0, 256]");
   CHECK(options.shards == 32);
 }
 
@@ -366,7 +366,7 @@ TEST_CASE("an invalid override names the assignment and what was wrong") {
   CHECK(OverrideMessage("wal.fsync=sometimes") ==
         "--set wal.fsync=sometimes: wal.fsync: expected one of always, everysec, no, got "
         "'sometimes'");
-  CHECK(OverrideMessage("shards=0") == "--set shards=0: shards: 0 is out of range [1, 256]");
+  CHECK(OverrideMessage("shards=300") == "--set shards=300: shards: 300 is out of range [0, 256]");
   CHECK(OverrideMessage("wal.fsyncc=always") ==
         "--set wal.fsyncc=always: unknown key 'wal.fsyncc' (known keys under 'wal': fsync, "
         "segment_bytes, compress_min_bytes, retain_segments)");
@@ -388,7 +388,7 @@ TEST_CASE("an override without '=' or naming a section is rejected clearly") {
         "cache_bytes, fsync)");
   Options options;
   CHECK_FALSE(ApplyOverride("shards=many", &options).ok());
-  CHECK(options.shards == 4);
+  CHECK(options.shards == Options{}.shards);
 }
 
 TEST_CASE("defaults then a file then overrides: later layers win") {
@@ -412,7 +412,7 @@ TEST_CASE("ToJson mirrors the YAML sections with numbers as numbers and enums by
   options.tiers.cold.cache_bytes = 5ull << 40;
   nlohmann::json json = nlohmann::json::parse(ToJson(options));
   CHECK(json["data_dir"] == "./data");
-  CHECK(json["shards"] == 4);
+  CHECK(json["shards"] == 0);
   CHECK(json["server"]["port"] == 7379);
   CHECK(json["wal"]["fsync"] == "always");
   CHECK(json["wal"]["segment_bytes"] == 64ull << 20);
@@ -420,7 +420,7 @@ TEST_CASE("ToJson mirrors the YAML sections with numbers as numbers and enums by
   CHECK(json["tiers"]["cold"]["fsync"] == "everysec");
   CHECK(json["supervision"]["period_ms"] == 5000);
   CHECK(json.size() == 10);
-  CHECK(ToJson(options).find("{\n  \"data_dir\": \"./data\",\n  \"shards\": 4,") == 0);
+  CHECK(ToJson(options).find("{\n  \"data_dir\": \"./data\",\n  \"shards\": 0,") == 0);
 }
 
 TEST_CASE("the JSON of any options parses back as YAML to the same options") {
@@ -434,8 +434,8 @@ TEST_CASE("Validate accepts the defaults and rejects out-of-range fields set in 
   CHECK(Validate(Options{}).ok());
   CHECK(Validate(AllFieldsChanged()).ok());
   Options options;
-  options.shards = 0;
-  CHECK(Validate(options).message() == "shards: 0 is out of range [1, 256]");
+  options.shards = 300;
+  CHECK(Validate(options).message() == "shards: 300 is out of range [0, 256]");
   options = Options{};
   options.wal.segment_bytes = 1024;
   CHECK(Validate(options).message() == "wal.segment_bytes: 1024 is out of range [1MiB, 4GiB]");
@@ -482,7 +482,7 @@ TEST_CASE("DescribeKeys lists every key with its type, range, help and default")
         std::string::npos);
   CHECK(text.find("(default: everysec)\n") != std::string::npos);
   CHECK(
-      text.find("shards                            uint 1..256            Spacetime shard count") !=
+      text.find("shards                            uint 0..256            Spacetime shard count") !=
       std::string::npos);
   CHECK(text.find("wal.segment_bytes                 bytes 1MiB..4GiB") != std::string::npos);
   CHECK(text.find("rotated at this size. (default: 64MiB)\n") != std::string::npos);

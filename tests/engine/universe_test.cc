@@ -209,11 +209,11 @@ TEST_CASE("an Open that fails after taking the directory is not reported as a cr
 TEST_CASE("invalid options are rejected before the data directory is created") {
   TempDir tmp;
   Options options = SmallUniverse(tmp);
-  options.shards = 0;
+  options.shards = 257;
   Universe u;
   Status s = u.Open(options);
   CHECK(s.IsInvalidArgument());
-  CHECK(s.message() == "shards: 0 is out of range [1, 256]");
+  CHECK(s.message() == "shards: 257 is out of range [0, 256]");
   CHECK_FALSE(std::filesystem::exists(options.data_dir));
 }
 

@@ -63,6 +63,21 @@ TEST_CASE("reopening with a different shard count is refused and the directory i
   CHECK_FALSE(fs::exists(tmp.path() + "/spacetime/shard-07"));
 }
 
+TEST_CASE("shard count 0 means one per core for a new directory and the recorded one after") {
+  TempDir tmp;
+  std::unique_ptr<DataDir> dir;
+  REQUIRE(DataDir::Open(tmp.Sub("auto"), 0, &dir).ok());
+  CHECK(dir->manifest().shard_count == DataDir::DefaultShardCount());
+  CHECK(fs::is_directory(tmp.Sub("auto") + "/spacetime/" +
+                         filename::ShardName(DataDir::DefaultShardCount() - 1)));
+  dir.reset();
+  REQUIRE(DataDir::Open(tmp.Sub("three"), 3, &dir).ok());
+  REQUIRE(dir->MarkClosed().ok());
+  dir.reset();
+  REQUIRE(DataDir::Open(tmp.Sub("three"), 0, &dir).ok());
+  CHECK(dir->manifest().shard_count == 3);
+}
+
 TEST_CASE("a session that never marked itself closed is reported as a crash on reopen") {
   TempDir tmp;
   std::unique_ptr<DataDir> dir;
