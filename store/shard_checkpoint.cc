@@ -66,6 +66,7 @@ Status ShardCheckpointer::Checkpoint() {
   stats_.last_duration_ms = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
   last_at_ = Clock::now();
+  if (s.IsUnavailable()) return s;  // the universe closed under the snapshot: nothing is wrong
   if (!s.ok()) {
     stats_.last_error = s.ToString();
     log::Error("shard ", table_->shard_id(), ": snapshot at LSN ", cut, " failed: ", s.ToString());
