@@ -62,6 +62,17 @@ class PosixWritableFile final : public WritableFile {
   int fd_;
 };
 
+// Cuts a log segment's unused preallocated space off and makes the cut durable: otherwise a
+// power loss could bring the file back at its preallocated length, zeros after the last
+// record, followed by the next segment.
+Status CutDurably(int fd, uint64_t size, const std::string& path) {
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) {
+    return ErrnoStatus("cannot truncate", path, errno);
+  }
+  if (::fdatasync(fd) != 0) return ErrnoStatus("cannot fsync", path, errno);
+  return Status::OK();
+}
+
 // A preallocated, memory-mapped log segment. Append copies into a MAP_SHARED mapping: the bytes
 // are then page-cache pages of the file, which the kernel writes back even if this process is
 // killed, at the cost of no system call. Blocks are reserved with fallocate(2), so writing
@@ -109,13 +120,7 @@ class MmapLogFile final : public WritableFile {
     closed_ = true;
     if (base_ != nullptr) ::munmap(base_, capacity_);
     base_ = nullptr;
-    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
-      return ErrnoStatus("cannot truncate", path_, errno);
-    }
-    // Make the cut durable too: otherwise a power loss could bring the file back at its
-    // preallocated length, zeros after the last record, followed by the next segment.
-    if (::fdatasync(fd_) != 0) return ErrnoStatus("cannot fsync", path_, errno);
-    return Status::OK();
+    return CutDurably(fd_, size_, path_);
   }
 
   const std::string& path() const override { return path_; }
@@ -183,11 +188,7 @@ class ZeroFilledLogFile final : public WritableFile {
   Status Close() override {
     if (closed_) return Status::OK();
     closed_ = true;
-    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
-      return ErrnoStatus("cannot truncate", path_, errno);
-    }
-    if (::fdatasync(fd_) != 0) return ErrnoStatus("cannot fsync", path_, errno);
-    return Status::OK();
+    return CutDurably(fd_, size_, path_);
   }
 
   const std::string& path() const override { return path_; }
