@@ -13,6 +13,7 @@
 #include "store/manifest.h"
 #include "store/snapshot.h"
 #include "wal/file.h"
+#include "wal/wal_reader.h"
 
 namespace warp::tools {
 
@@ -45,6 +46,35 @@ json SnapshotUsage(const std::string& dir) {
   return usage;
 }
 
+// The WAL folder's usage plus what its log holds: segments, the LSN range of its records (null
+// if none) and a torn tail or corruption. Reads the whole log (without changing it), which is
+// safe on a live directory: a record being written reads as a torn tail.
+json WalUsage(const std::string& dir, uint32_t shard) {
+  json usage = FolderUsage(dir);
+  std::vector<std::pair<uint64_t, std::string>> segments;
+  Status s = ListWalSegments(DefaultFileSystem(), dir, &segments);
+  usage["segments"] = segments.size();
+  uint64_t first_lsn = 0;
+  ReadSummary summary;
+  if (s.ok()) {
+    s = ReadWal(
+        DefaultFileSystem(), dir, shard,
+        [&](const WalRecord& record) {
+          if (first_lsn == 0) first_lsn = record.lsn;
+          return Status::OK();
+        },
+        &summary);
+  }
+  usage["records"] = summary.records;
+  usage["first_lsn"] = first_lsn == 0 ? json(nullptr) : json(first_lsn);
+  usage["last_lsn"] = summary.records == 0 ? json(nullptr) : json(summary.last_lsn);
+  if (summary.torn_tail) {
+    usage["torn_tail"] = summary.torn_file + " at offset " + std::to_string(summary.torn_offset);
+  }
+  if (!s.ok()) usage["error"] = s.message();
+  return usage;
+}
+
 // "held by pid N", "not held", or why it could not be checked. Probes with a non-blocking
 // shared flock that is released at once, so a running server is never disturbed.
 std::string LockState(const std::string& data_dir) {
@@ -73,7 +103,7 @@ json ShardSummary(const std::string& data_dir, const Manifest& m, uint32_t shard
   }
   return {{"shard", filename::ShardName(shard)},
           {"slots", ranges},
-          {"wal", FolderUsage(filename::ShardWal(data_dir, shard))},
+          {"wal", WalUsage(filename::ShardWal(data_dir, shard), shard)},
           {"snapshots", SnapshotUsage(filename::ShardSnapshots(data_dir, shard))},
           {"cold", FolderUsage(filename::ShardCold(data_dir, shard))}};
 }
@@ -98,6 +128,17 @@ std::string RenderText(const json& doc) {
     for (const char* part : {"wal", "snapshots", "cold"}) {
       out << "  " << part << " " << shard[part]["files"] << " files/" << shard[part]["bytes"]
           << " B";
+      if (shard[part].contains("segments")) {
+        if (!shard[part]["last_lsn"].is_null()) {
+          out << " (lsn " << shard[part]["first_lsn"] << ".." << shard[part]["last_lsn"] << ")";
+        }
+        if (shard[part].contains("torn_tail")) {
+          out << " [torn tail: " << shard[part]["torn_tail"].get<std::string>() << "]";
+        }
+        if (shard[part].contains("error")) {
+          out << " [" << shard[part]["error"].get<std::string>() << "]";
+        }
+      }
       if (shard[part].contains("count")) {
         out << " (" << shard[part]["count"] << " snapshots";
         if (!shard[part]["newest_lsn"].is_null())

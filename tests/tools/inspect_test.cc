@@ -8,6 +8,7 @@
 #include "store/data_dir.h"
 #include "store/filename.h"
 #include "tests/support/temp_dir.h"
+#include "wal/wal_writer.h"
 
 namespace warp::tools {
 
@@ -45,6 +46,31 @@ TEST_CASE("inspect summarises the manifest, the slots of each shard and its fold
   std::string text;
   REQUIRE(InspectDataDir(tmp.path(), /*json=*/false, &text).ok());
   CHECK(text.find("shard-01  slots 512-1023  wal 1 files/1000 B") != std::string::npos);
+}
+
+TEST_CASE("inspect shows the LSN range each shard's write-ahead log holds") {
+  testing::TempDir tmp;
+  std::string data = tmp.Sub("data");
+  std::unique_ptr<DataDir> dir;
+  REQUIRE(DataDir::Open(data, 1, &dir).ok());
+  std::unique_ptr<WalWriter> writer;
+  REQUIRE(WalWriter::Open(DefaultFileSystem(), filename::ShardWal(data, 0), 0, 1, 1 << 20, &writer)
+              .ok());
+  for (uint64_t lsn = 1; lsn <= 7; ++lsn) REQUIRE(writer->AddPut(lsn, "k", "v").ok());
+  REQUIRE(writer->Close().ok());
+  REQUIRE(dir->MarkClosed().ok());
+  dir.reset();
+  nlohmann::json doc = InspectJson(data);
+  const nlohmann::json& wal = doc["shards"][0]["wal"];
+  CHECK(wal["segments"] == 1);
+  CHECK(wal["records"] == 7);
+  CHECK(wal["first_lsn"] == 1);
+  CHECK(wal["last_lsn"] == 7);
+  CHECK_FALSE(wal.contains("error"));
+  std::string text;
+  REQUIRE(InspectDataDir(data, /*json=*/false, &text).ok());
+  CHECK(text.find("shard-00  slots 0-1023  wal 1 files/") != std::string::npos);
+  CHECK(text.find(" (lsn 1..7)") != std::string::npos);
 }
 
 TEST_CASE("inspect names the pid holding a live directory without disturbing it") {
