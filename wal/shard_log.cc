@@ -191,14 +191,14 @@ void ShardLog::RequestSync() {
 }
 
 void ShardLog::SetSyncRequestHandler(std::function<void()> handler) {
-  bool pending = false;
+  std::function<void()> pending;  // a request raised before this handler existed
   {
     std::lock_guard lock(wait_mu_);
     on_sync_request_ = std::move(handler);
-    pending = on_sync_request_ && sync_requested();
+    if (on_sync_request_ && sync_requested()) pending = on_sync_request_;
     WakeLocked(/*all=*/true);  // waiters re-check who syncs
   }
-  if (pending) on_sync_request_();
+  if (pending) pending();
 }
 
 Status ShardLog::AwaitDurable(uint64_t lsn) {
