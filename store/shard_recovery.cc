@@ -132,7 +132,9 @@ Status RecoverShard(FileSystem* fs, const std::string& data_dir, const std::stri
   report->wal_bytes = summary.bytes;
   report->last_lsn = std::max(base, summary.last_lsn);
 
-  // Cut what follows the last good record off the newest segment.
+  // Cut what follows the last good record off the newest segment, then make the segment durable:
+  // after a kill -9 its tail may still be only in the page cache, and the log about to start
+  // counts everything recovered as durable. Segments before it were synced when they rotated.
   if (!summary.end_file.empty()) {
     std::error_code ec;
     uint64_t size = std::filesystem::file_size(summary.end_file, ec);
@@ -141,6 +143,8 @@ Status RecoverShard(FileSystem* fs, const std::string& data_dir, const std::stri
       if (!s.ok()) return s;
       report->truncated_bytes = size - summary.end_offset;
     }
+    s = fs->SyncFile(summary.end_file);
+    if (!s.ok()) return s;
   }
   if (summary.torn_tail) {
     report->torn_tail = true;

@@ -255,6 +255,16 @@ class PosixFileSystem final : public FileSystem {
 
   Status SyncDir(const std::string& dir) override { return warp::SyncDir(dir); }
 
+  Status SyncFile(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus("cannot open", path, errno);
+    int rc = ::fdatasync(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) return ErrnoStatus("cannot fsync", path, err);
+    return Status::OK();
+  }
+
   Status Rename(const std::string& from, const std::string& to) override {
     if (::rename(from.c_str(), to.c_str()) != 0) {
       return ErrnoStatus("cannot rename", from + " to " + to, errno);

@@ -65,6 +65,11 @@ class FileSystem {
   virtual Status RemoveFile(const std::string& path) = 0;
   // Cuts `path` to `size` bytes (or extends it with zeros).
   virtual Status Truncate(const std::string& path, uint64_t size) = 0;
+  // Makes the contents and length of an existing file durable (fdatasync(2)). Not pure, like
+  // Rename: the default refuses with IOError.
+  virtual Status SyncFile(const std::string& path) {
+    return Status::IOError("cannot fsync " + path + ": not supported by this file system");
+  }
   // Creates `dir` and its missing parents; OK if it exists.
   virtual Status CreateDir(const std::string& dir) = 0;
   // Makes the entries of `dir` (files created, removed, renamed in it) durable.

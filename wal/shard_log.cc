@@ -43,7 +43,7 @@ Status ShardLog::AppendDelete(std::string_view key, uint64_t* lsn) {
 
 Status ShardLog::Append(bool is_put, std::string_view key, std::string_view value, uint64_t* lsn) {
   std::lock_guard lock(mu_);
-  if (!error_.ok()) return error_;
+  if (failed_.load(std::memory_order_acquire)) return error();
   if (closed_) return Status::Unavailable("the universe is closed");
   uint64_t next = writer_->last_lsn() + 1;
   Status s = is_put ? writer_->AddPut(next, key, value) : writer_->AddDelete(next, key);
@@ -52,13 +52,13 @@ Status ShardLog::Append(bool is_put, std::string_view key, std::string_view valu
   s = writer_->Flush();
   if (!s.ok()) {
     Fail(s);
-    return error_;
+    return error();
   }
   ++records_;
   last_lsn_.store(next, std::memory_order_release);
   *lsn = next;
   // The record is written; a failed rotation fails the writes after it, not this one.
-  if (writer_->ShouldRotate()) (void)RotateLocked();  // a failure is recorded in error_
+  if (writer_->ShouldRotate()) (void)RotateLocked();  // a failure is recorded by Fail
   return Status::OK();
 }
 
@@ -68,7 +68,7 @@ Status ShardLog::RotateLocked() {
   Status s = writer_->Rotate();  // syncs the full segment and the directory
   if (!s.ok()) {
     Fail(s);
-    return error_;
+    return error();
   }
   ++rotations_;
   MarkDurable(covered);
@@ -89,7 +89,7 @@ Status ShardLog::SyncNow() {
   uint64_t generation = 0;
   {
     std::lock_guard lock(mu_);
-    if (!error_.ok()) return error_;
+    if (failed_.load(std::memory_order_acquire)) return error();
     target = writer_->last_lsn();
     file = writer_->file();
     generation = writer_->segment_generation();
@@ -98,6 +98,10 @@ Status ShardLog::SyncNow() {
     Status s;
     {
       std::lock_guard sync_lock(sync_mu_);
+      // A failure since the capture (a failed rotation, or another thread's failed fsync) is
+      // final: a second fsync of the same file may well "succeed" after the kernel dropped the
+      // dirty pages, and must not make anything durable.
+      if (failed_.load(std::memory_order_acquire)) return error();  // error_mu_ is a leaf lock
       // A rotation since the capture synced that segment already, records up to target included.
       // Otherwise no rotation can happen while sync_mu_ is held, so every record appended by now
       // is in this segment: the sync covers them too (bigger groups), unless an fsync that ran
@@ -121,19 +125,18 @@ Status ShardLog::SyncNow() {
           }
         }
         ++syncs_;
+        // Failed before sync_mu_ is released, so no later sync can get past it.
+        if (!s.ok()) Fail(s);
       }
     }
-    if (!s.ok()) {
-      std::lock_guard lock(mu_);
-      Fail(s);
-      return error_;
-    }
+    if (!s.ok()) return error();
   }
   MarkDurable(target);
   return Status::OK();
 }
 
 void ShardLog::MarkDurable(uint64_t lsn) {
+  if (failed_.load(std::memory_order_acquire)) return;  // nothing becomes durable after a failure
   uint64_t prev = durable_lsn_.load(std::memory_order_acquire);
   while (lsn > prev && !durable_lsn_.compare_exchange_weak(prev, lsn)) {
   }
@@ -163,8 +166,10 @@ void ShardLog::WakeLocked(bool all) {
 }
 
 void ShardLog::Fail(const Status& error) {
-  // REQUIRES: mu_ held.
-  if (error_.ok()) error_ = error;
+  {
+    std::lock_guard lock(error_mu_);
+    if (error_.ok()) error_ = error;
+  }
   failed_.store(true, std::memory_order_release);
   std::vector<std::pair<uint64_t, std::promise<Status>>> waiting;
   {
@@ -172,11 +177,12 @@ void ShardLog::Fail(const Status& error) {
     waiting.swap(promises_);
     WakeLocked(/*all=*/true);
   }
-  for (auto& [lsn, promise] : waiting) promise.set_value(error_);
+  Status sticky = this->error();
+  for (auto& [lsn, promise] : waiting) promise.set_value(sticky);
 }
 
 Status ShardLog::error() const {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(error_mu_);
   return error_;
 }
 
@@ -234,7 +240,7 @@ std::future<Status> ShardLog::DurableFuture(uint64_t lsn) {
       return future;
     }
     if (failed_.load(std::memory_order_acquire)) {
-      promise.set_value(Status::IOError("wal shard " + std::to_string(shard_) + " has failed"));
+      promise.set_value(error());  // the sticky error: names the file and the cause
       return future;
     }
     promises_.emplace_back(lsn, std::move(promise));
@@ -277,14 +283,14 @@ Status ShardLog::RemoveSegmentsThrough(uint64_t lsn, uint32_t retain, uint32_t* 
 Status ShardLog::Close() {
   {
     std::lock_guard lock(mu_);
-    if (closed_) return error_;
+    if (closed_) return error();
     closed_ = true;  // no more appends
   }
   Status s = SyncNow();
   std::lock_guard lock(mu_);
   std::lock_guard sync_lock(sync_mu_);
   Status c = writer_->Close();
-  if (s.ok() && !error_.ok()) s = error_;
+  if (s.ok() && failed_.load(std::memory_order_acquire)) s = error();
   if (s.ok() && !c.ok()) s = c;
   {
     std::lock_guard wait_lock(wait_mu_);

@@ -133,15 +133,18 @@ class ShardLog {
   const uint32_t shard_;
   const ShardLogOptions options_;
 
-  // Appends: LSN assignment, the writer, the sticky error.
+  // Appends: LSN assignment and the writer.
   mutable std::mutex mu_;
   std::unique_ptr<WalWriter> writer_;
-  Status error_;
   bool closed_ = false;
   uint64_t records_ = 0;
   uint64_t bytes_ = 0;
   uint64_t rotations_ = 0;
   std::atomic<uint64_t> last_lsn_{0};
+  // The sticky error: set once by Fail (from under any other lock: error_mu_ is taken last and
+  // nothing is locked inside it); failed_ is set right after it.
+  mutable std::mutex error_mu_;
+  Status error_;
   std::atomic<bool> failed_{false};
 
   // Serializes fsyncs with rotation (lock order: mu_ before sync_mu_).

@@ -17,8 +17,10 @@ class FaultInjectionFileSystem::File final : public WritableFile {
   }
   Status Sync() override {
     Status s = fs_->BeforeSync();
+    // Only what was appended before the sync started is covered by it (appends may race).
+    uint64_t covered = fs_->AppendedBytes(path());
     if (s.ok()) s = base_->Sync();
-    if (s.ok()) fs_->AfterSync(path());
+    if (s.ok()) fs_->AfterSync(path(), covered);
     return s;
   }
   Status Close() override { return base_->Close(); }
@@ -44,6 +46,20 @@ Status FaultInjectionFileSystem::NewWritableFile(const std::string& path,
   std::unique_ptr<WritableFile> base;
   Status s = base_->NewWritableFile(path, &base);
   if (!s.ok()) return s;
+  return Wrap(path, std::move(base), file);
+}
+
+Status FaultInjectionFileSystem::NewLogFile(const std::string& path, LogWrites writes,
+                                            uint64_t preallocate_bytes,
+                                            std::unique_ptr<WritableFile>* file) {
+  std::unique_ptr<WritableFile> base;
+  Status s = base_->NewLogFile(path, writes, preallocate_bytes, &base);
+  if (!s.ok()) return s;
+  return Wrap(path, std::move(base), file);
+}
+
+Status FaultInjectionFileSystem::Wrap(const std::string& path, std::unique_ptr<WritableFile> base,
+                                      std::unique_ptr<WritableFile>* file) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     files_[path] = FileState();
@@ -52,10 +68,25 @@ Status FaultInjectionFileSystem::NewWritableFile(const std::string& path,
   return Status::OK();
 }
 
+uint64_t FaultInjectionFileSystem::AppendedBytes(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = files_.find(path);
+  return it == files_.end() ? 0 : it->second.size;
+}
+
 Status FaultInjectionFileSystem::RemoveFile(const std::string& path) {
   Status s = base_->RemoveFile(path);
   std::lock_guard<std::mutex> lock(mu_);
   if (s.ok()) files_.erase(path);
+  return s;
+}
+
+Status FaultInjectionFileSystem::SyncFile(const std::string& path) {
+  Status s = BeforeSync();
+  if (!s.ok()) return s;
+  uint64_t covered = AppendedBytes(path);
+  s = base_->SyncFile(path);
+  if (s.ok()) AfterSync(path, covered);
   return s;
 }
 
@@ -125,10 +156,10 @@ Status FaultInjectionFileSystem::BeforeSync() {
   return Status::IOError("injected fsync failure (Input/output error)");
 }
 
-void FaultInjectionFileSystem::AfterSync(const std::string& path) {
+void FaultInjectionFileSystem::AfterSync(const std::string& path, uint64_t covered) {
   std::lock_guard<std::mutex> lock(mu_);
-  FileState& state = files_[path];
-  state.synced = state.size;
+  auto it = files_.find(path);
+  if (it != files_.end()) it->second.synced = std::max(it->second.synced, covered);
   ++sync_count_;
 }
 

@@ -33,6 +33,9 @@ class FaultInjectionFileSystem : public FileSystem {
   int sync_count() const;
 
   Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* file) override;
+  // Wraps the base's log file (memory-mapped or zero-filled ahead, with the default base).
+  Status NewLogFile(const std::string& path, LogWrites writes, uint64_t preallocate_bytes,
+                    std::unique_ptr<WritableFile>* file) override;
   Status ReadFile(const std::string& path, std::string* contents) override {
     return base_->ReadFile(path, contents);
   }
@@ -43,6 +46,8 @@ class FaultInjectionFileSystem : public FileSystem {
   Status Truncate(const std::string& path, uint64_t size) override;
   Status CreateDir(const std::string& dir) override { return base_->CreateDir(dir); }
   Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
+  // Fails like a file's Sync after FailNextSync(); else makes the whole file count as synced.
+  Status SyncFile(const std::string& path) override;
   // Forwards, and moves what is known about `from` (written and synced bytes) to `to`.
   Status Rename(const std::string& from, const std::string& to) override;
 
@@ -57,7 +62,10 @@ class FaultInjectionFileSystem : public FileSystem {
   Status BeforeAppend();
   void AfterAppend(const std::string& path, uint64_t n);
   Status BeforeSync();
-  void AfterSync(const std::string& path);
+  void AfterSync(const std::string& path, uint64_t covered);
+  uint64_t AppendedBytes(const std::string& path) const;
+  Status Wrap(const std::string& path, std::unique_ptr<WritableFile> base,
+              std::unique_ptr<WritableFile>* file);
 
   FileSystem* base_;
   mutable std::mutex mu_;

@@ -191,3 +191,27 @@ TEST_CASE("the consistent-cut hook sees the last LSN with appends paused") {
 }
 
 }  // namespace warp
+
+namespace warp {
+
+TEST_CASE("after a failed fsync no later sync makes anything durable") {
+  TempDir tmp;
+  FaultInjectionFileSystem faulty(DefaultFileSystem());
+  std::unique_ptr<ShardLog> log;
+  REQUIRE(ShardLog::Open(&faulty, tmp.Sub("wal"), 0, 1, Small(FsyncPolicy::kAlways), &log).ok());
+  uint64_t lsn = 0;
+  REQUIRE(log->AppendPut("k", "v", &lsn).ok());
+  faulty.FailNextSync();
+  Status failed = log->SyncNow();
+  REQUIRE(failed.IsIOError());
+  // The next fdatasync of the same file would succeed (the kernel forgot the dirty pages):
+  // it must not be attempted, and the record must not count as durable.
+  int syncs = faulty.sync_count();
+  CHECK(log->SyncNow().ToString() == failed.ToString());
+  CHECK(faulty.sync_count() == syncs);
+  CHECK(log->durable_lsn() == 0);
+  CHECK(log->AwaitDurable(lsn).ToString() == failed.ToString());
+  CHECK(log->DurableFuture(lsn).get().ToString() == failed.ToString());
+}
+
+}  // namespace warp
