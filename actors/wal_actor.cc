@@ -33,10 +33,11 @@ WalWriterActor::behavior_type WalBehavior(WalWriterActor::stateful_pointer<WalAc
   self->state.log = log;
   // The handler holds the actor weakly: the log must not keep a stopped actor alive.
   caf::actor_addr me = self->address();
-  log->SetSyncRequestHandler([me] {
+  uint64_t token = log->SetSyncRequestHandler([me] {
     if (auto actor = caf::actor_cast<caf::actor>(me)) caf::anon_send(actor, sync_atom::value);
   });
-  self->attach_functor([log] { log->SetSyncRequestHandler(nullptr); });
+  // On exit, only this incarnation's handler is removed: a successor may have installed its own.
+  self->attach_functor([log, token] { log->ClearSyncRequestHandler(token); });
   self->delayed_send(self, kEverySec, tick_atom::value);
   return {
       [self](sync_atom) {

@@ -23,6 +23,7 @@ bool ShardCheckpointer::Due(const SnapshotOptions& options) const {
   uint64_t last_lsn = log_->last_lsn();
   std::lock_guard lock(mu_);
   if (last_lsn <= stats_.snapshot_lsn) return false;  // nothing new
+  if (Clock::now() < retry_at_) return false;         // backing off after a failure
   // LSNs count writes: every put and every delete that removed a key takes one.
   if (options.after_writes > 0 && last_lsn - stats_.snapshot_lsn >= options.after_writes) {
     return true;
@@ -69,6 +70,7 @@ Status ShardCheckpointer::Checkpoint() {
   if (s.IsUnavailable()) return s;  // the universe closed under the snapshot: nothing is wrong
   if (!s.ok()) {
     stats_.last_error = s.ToString();
+    retry_at_ = last_at_ + kRetryAfter;
     log::Error("shard ", table_->shard_id(), ": snapshot at LSN ", cut, " failed: ", s.ToString());
     return s;
   }

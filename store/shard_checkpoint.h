@@ -40,6 +40,7 @@ struct CheckpointStats {
 class ShardCheckpointer {
  public:
   static constexpr size_t kKeepSnapshots = 2;
+  static constexpr std::chrono::seconds kRetryAfter{30};
 
   // `initial_lsn`/`initial` describe the snapshot recovery loaded (0/empty if none).
   ShardCheckpointer(FileSystem* fs, SpacetimeTable* table, ShardLog* log, std::string dir,
@@ -47,7 +48,8 @@ class ShardCheckpointer {
 
   // Takes a snapshot now (or does nothing if no write happened since the last one).
   Status Checkpoint();
-  // Whether snapshot.after_writes or snapshot.interval_s has fired.
+  // Whether snapshot.after_writes or snapshot.interval_s has fired. After a failed snapshot
+  // the triggers rest for kRetryAfter (a full disk should not be rewritten five times a second).
   bool Due(const SnapshotOptions& options) const;
   CheckpointStats Stats() const;
 
@@ -64,6 +66,7 @@ class ShardCheckpointer {
   mutable std::mutex mu_;     // guards the fields below
   CheckpointStats stats_;
   Clock::time_point last_at_;
+  Clock::time_point retry_at_;  // after a failure, triggers wait until then
 };
 
 }  // namespace warp

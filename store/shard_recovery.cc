@@ -53,9 +53,15 @@ Status LoadNewestSnapshot(FileSystem* fs, const std::string& snapshot_dir, Space
       report->snapshot_file = candidate.path;
       return Status::OK();
     }
+    // Only a damaged snapshot is skipped (an I/O error stops recovery), and it is renamed aside:
+    // the LSNs after the older snapshot are about to be reused, so it must never be loaded again.
+    if (!s.IsCorruption()) return s;
     table->Clear();
-    std::string note =
-        "snapshot " + candidate.path + " is unusable (" + s.ToString() + "); trying an older one";
+    std::string aside = candidate.path + ".rejected";
+    Status renamed = fs->Rename(candidate.path, aside);
+    if (!renamed.ok()) return renamed;
+    std::string note = "snapshot " + candidate.path + " failed verification (" + s.ToString() +
+                       "); renamed to " + aside + ", trying an older one";
     log::Warn("shard ", table->shard_id(), ": ", note);
     report->notes.push_back(std::move(note));
   }

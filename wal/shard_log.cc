@@ -196,15 +196,29 @@ void ShardLog::RequestSync() {
   if (handler) handler();
 }
 
-void ShardLog::SetSyncRequestHandler(std::function<void()> handler) {
+uint64_t ShardLog::SetSyncRequestHandler(std::function<void()> handler) {
   std::function<void()> pending;  // a request raised before this handler existed
+  bool orphaned_futures = false;  // futures nobody would sync for
+  uint64_t token = 0;
   {
     std::lock_guard lock(wait_mu_);
     on_sync_request_ = std::move(handler);
+    token = ++handler_token_;
     if (on_sync_request_ && sync_requested()) pending = on_sync_request_;
-    WakeLocked(/*all=*/true);  // waiters re-check who syncs
+    orphaned_futures = !on_sync_request_ && !promises_.empty();
+    WakeLocked(/*all=*/true);  // blocked waiters re-check who syncs
   }
   if (pending) pending();
+  if (orphaned_futures) (void)SyncNow();  // a failure completes them with the error
+  return token;
+}
+
+void ShardLog::ClearSyncRequestHandler(uint64_t token) {
+  {
+    std::lock_guard lock(wait_mu_);
+    if (token != handler_token_) return;  // a newer handler (a restarted actor's) stays
+  }
+  SetSyncRequestHandler(nullptr);
 }
 
 Status ShardLog::AwaitDurable(uint64_t lsn) {

@@ -102,8 +102,11 @@ class ShardLog {
   // Records were appended after the last sync.
   bool HasUnsynced() const;
   // Called (from a writer's thread) when a waiter needs a sync and none is requested yet. The
-  // handler must be cheap (send a message). Pass nullptr to make waiters sync on their own.
-  void SetSyncRequestHandler(std::function<void()> handler);
+  // handler must be cheap (send a message). Pass nullptr to make waiters sync on their own
+  // (futures still pending are then synced at once). Returns a token for the call below.
+  uint64_t SetSyncRequestHandler(std::function<void()> handler);
+  // Removes the handler installed with `token`, unless another one replaced it since.
+  void ClearSyncRequestHandler(uint64_t token);
 
   // Deletes segments whose records all have LSN <= lsn, except the `retain` newest of them,
   // and never the segment being written. *removed receives how many files were deleted.
@@ -164,6 +167,7 @@ class ShardLog {
   std::vector<Waiter*> waiters_;
   std::vector<std::pair<uint64_t, std::promise<Status>>> promises_;
   std::function<void()> on_sync_request_;
+  uint64_t handler_token_ = 0;  // counts SetSyncRequestHandler calls
   std::atomic<uint64_t> durable_lsn_{0};
   std::atomic<bool> sync_requested_{false};
 };

@@ -96,8 +96,23 @@ void WalWriter::EncodePutPayload(std::string_view key, std::string_view value, u
   scratch_.append(value.data(), value.size());
 }
 
+namespace {
+
+// A record's payload length is a u32: refuse what could not be read back, before anything is
+// logged (and so before the write is applied or acknowledged).
+constexpr uint64_t kMaxPayload = (uint64_t{1} << 32) - 64;
+
+Status CheckSize(std::string_view key, std::string_view value) {
+  if (uint64_t{key.size()} + value.size() <= kMaxPayload) return Status::OK();
+  return Status::InvalidArgument("key and value of " + std::to_string(key.size() + value.size()) +
+                                 " bytes exceed the largest WAL record (4 GiB)");
+}
+
+}  // namespace
+
 Status WalWriter::AddPut(uint64_t lsn, std::string_view key, std::string_view value) {
   Status s = CheckLsn(lsn);
+  if (s.ok()) s = CheckSize(key, value);
   if (!s.ok()) return s;
   uint8_t flags = 0;
   EncodePutPayload(key, value, &flags);
@@ -108,6 +123,7 @@ Status WalWriter::AddPut(uint64_t lsn, std::string_view key, std::string_view va
 
 Status WalWriter::AddDelete(uint64_t lsn, std::string_view key) {
   Status s = CheckLsn(lsn);
+  if (s.ok()) s = CheckSize(key, {});
   if (!s.ok()) return s;
   scratch_.clear();
   wal::PutVarint32(&scratch_, static_cast<uint32_t>(key.size()));

@@ -319,3 +319,39 @@ TEST_CASE("snapshots are taken by the after_writes trigger while writers keep wr
 }
 
 }  // namespace warp
+
+namespace warp {
+
+TEST_CASE("a snapshot that fails verification is renamed aside and an older one is used") {
+  TempDir tmp;
+  Options options = SmallUniverse(tmp, 1);
+  std::string newest;
+  {
+    Universe u;
+    REQUIRE(u.Open(options).ok());
+    for (int i = 0; i < 100; ++i) REQUIRE(u.Put("k" + std::to_string(i), "one").ok());
+    REQUIRE(u.Checkpoint().ok());
+    for (int i = 0; i < 100; ++i) REQUIRE(u.Put("k" + std::to_string(i), "two").ok());
+    REQUIRE(u.Checkpoint().ok());
+    newest = filename::ShardSnapshot(options.data_dir, 0, u.Stats().shards[0].snapshot_lsn);
+    for (int i = 0; i < 50; ++i) REQUIRE(u.Put("k" + std::to_string(i), "three").ok());
+    REQUIRE(u.Close().ok());
+  }
+  REQUIRE(CountSnapshots(options, 0) == 2);
+  {
+    std::fstream f(newest, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(60);
+    f.put('\x7f');  // inside the first block
+  }
+  Universe u;
+  REQUIRE(u.Open(options).ok());  // the older snapshot plus the log after it
+  for (int i = 0; i < 100; ++i)
+    CHECK(u.Get("k" + std::to_string(i)).value == (i < 50 ? "three" : "two"));
+  CHECK_FALSE(fs::exists(newest));
+  CHECK(fs::exists(newest + ".rejected"));
+  warp::Health health = u.Health();
+  REQUIRE(health.notices.size() == 1);
+  CHECK(health.notices[0].find("failed verification") != std::string::npos);
+}
+
+}  // namespace warp

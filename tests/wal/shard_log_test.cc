@@ -123,9 +123,27 @@ TEST_CASE("a sync request reaches the handler once per group of waiters") {
   REQUIRE(log->AppendPut("later", "v", &lsn).ok());
   std::future<Status> later = log->DurableFuture(lsn);
   CHECK(requests == 2);
+  // Without a handler nobody would sync for the pending future: removing it syncs at once.
   log->SetSyncRequestHandler(nullptr);
-  REQUIRE(log->SyncNow().ok());
+  REQUIRE(later.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready);
   CHECK(later.get().ok());
+}
+
+TEST_CASE("a stopped actor's handler removal leaves its successor's handler in place") {
+  TempDir tmp;
+  std::unique_ptr<ShardLog> log;
+  REQUIRE(ShardLog::Open(DefaultFileSystem(), tmp.Sub("wal"), 0, 1, Small(), &log).ok());
+  std::atomic<int> first{0}, second{0};
+  uint64_t old_token = log->SetSyncRequestHandler([&] { ++first; });
+  log->SetSyncRequestHandler([&] { ++second; });  // the restarted actor
+  log->ClearSyncRequestHandler(old_token);        // the old incarnation's exit
+  uint64_t lsn = 0;
+  REQUIRE(log->AppendPut("k", "v", &lsn).ok());
+  std::future<Status> durable = log->DurableFuture(lsn);
+  CHECK(first == 0);
+  CHECK(second == 1);
+  REQUIRE(log->SyncNow().ok());
+  CHECK(durable.get().ok());
 }
 
 TEST_CASE("a failed fsync is sticky: waiters and later appends get the same error") {
