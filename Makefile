@@ -58,11 +58,14 @@ fuzz: deps
 	@CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DWARP_FUZZ=ON \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 	@cmake --build build-fuzz -j $(JOBS)
-	@mkdir -p build-fuzz/corpus/wal_reader build-fuzz/corpus/snapshot_reader build-fuzz/artifacts
+	@mkdir -p build-fuzz/corpus/wal_reader build-fuzz/corpus/snapshot_reader \
+	  build-fuzz/corpus/resp_parser build-fuzz/artifacts
 	build-fuzz/bin/wal_reader_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
 	  -artifact_prefix=build-fuzz/artifacts/ build-fuzz/corpus/wal_reader
 	build-fuzz/bin/snapshot_reader_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
 	  -artifact_prefix=build-fuzz/artifacts/ build-fuzz/corpus/snapshot_reader
+	build-fuzz/bin/resp_parser_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	  -artifact_prefix=build-fuzz/artifacts/ build-fuzz/corpus/resp_parser
 
 clean:
 	rm -rf $(BUILD_DIR)
