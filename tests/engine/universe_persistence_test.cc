@@ -203,15 +203,19 @@ TEST_CASE("under fsync always a put returns only after its record is fsynced") {
   Universe u;
   UniverseTestPeer::UseFileSystem(u, &faulty);
   REQUIRE(u.Open(options).ok());
+  std::atomic<int> failures{0};  // Catch2 assertions are not thread-safe
   std::vector<std::thread> writers;
   for (int t = 0; t < 8; ++t) {
     writers.emplace_back([&, t] {
       for (int i = 0; i < 50; ++i) {
-        REQUIRE(u.Put("t" + std::to_string(t) + ":" + std::to_string(i), Value(i, t)).ok());
+        if (!u.Put("t" + std::to_string(t) + ":" + std::to_string(i), Value(i, t)).ok()) {
+          ++failures;
+        }
       }
     });
   }
   for (auto& w : writers) w.join();
+  REQUIRE(failures == 0);
   UniverseStats stats = u.Stats();
   CHECK(stats.total.durable_lsn == 400);
   CHECK(stats.total.wal_syncs <= 400);  // group commit: never more fsyncs than writes
@@ -352,6 +356,76 @@ TEST_CASE("a snapshot that fails verification is renamed aside and an older one 
   warp::Health health = u.Health();
   REQUIRE(health.notices.size() == 1);
   CHECK(health.notices[0].find("failed verification") != std::string::npos);
+}
+
+}  // namespace warp
+
+namespace warp {
+
+TEST_CASE("checkpoints taken while writers run recover to exactly the last written state") {
+  TempDir tmp;
+  Options options = SmallUniverse(tmp, 2);
+  options.wal.segment_bytes = 1 << 20;  // rotations and segment collection during the run
+  options.wal.retain_segments = 0;
+  constexpr int kThreads = 3;
+  constexpr int kKeysPerThread = 300;
+  std::vector<std::map<std::string, std::string>> expected(kThreads);  // absent = deleted
+  {
+    Universe u;
+    REQUIRE(u.Open(options).ok());
+    std::atomic<bool> stop{false};
+    std::atomic<int> failures{0};
+    std::atomic<uint64_t> writes{0};
+    std::vector<std::thread> writers;
+    for (int t = 0; t < kThreads; ++t) {
+      writers.emplace_back([&, t] {
+        // Catch2 assertions are not thread-safe: count failures here, check them after join.
+        for (int i = 0; !stop && i < 200000; ++i) {
+          std::string key = "t" + std::to_string(t) + ":" + std::to_string(i % kKeysPerThread);
+          if (i % 11 == 5) {
+            if (!u.Delete(key).ok()) ++failures;
+            expected[t].erase(key);
+          } else {
+            std::string value = Value(i, t) + std::string(i % 700, 'p');
+            if (!u.Put(key, value).ok()) ++failures;
+            expected[t][key] = value;
+          }
+          ++writes;
+        }
+      });
+    }
+    for (int c = 0; c < 5; ++c) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(40));
+      REQUIRE(u.Checkpoint().ok());
+    }
+    stop = true;
+    for (auto& w : writers) w.join();
+    REQUIRE(failures == 0);
+    INFO(writes << " writes");
+    UniverseStats stats = u.Stats();
+    CHECK(stats.total.snapshots >= 2);
+    CHECK(writes > 10000);  // the checkpoints really ran while writes went on
+    REQUIRE(u.Close().ok());
+  }
+  Universe after;
+  REQUIRE(after.Open(options).ok());
+  uint64_t present = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int k = 0; k < kKeysPerThread; ++k) {
+      std::string key = "t" + std::to_string(t) + ":" + std::to_string(k);
+      GetResult r = after.Get(key);
+      auto it = expected[t].find(key);
+      INFO(key);
+      if (it == expected[t].end()) {
+        CHECK(r.status.IsNotFound());
+      } else {
+        REQUIRE(r.ok());
+        CHECK(r.value == it->second);
+        ++present;
+      }
+    }
+  }
+  CHECK(after.Stats().total.keys == present);
 }
 
 }  // namespace warp
