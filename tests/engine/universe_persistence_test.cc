@@ -429,3 +429,27 @@ TEST_CASE("checkpoints taken while writers run recover to exactly the last writt
 }
 
 }  // namespace warp
+
+namespace warp {
+
+TEST_CASE("a shard with new writes is snapshotted when snapshot.interval_s has passed") {
+  TempDir tmp;
+  Options options = SmallUniverse(tmp, 1);
+  options.snapshot.after_writes = 0;  // time only
+  options.snapshot.interval_s = 1;
+  Universe u;
+  REQUIRE(u.Open(options).ok());
+  REQUIRE(u.Put("k", "v").ok());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (u.Stats().total.snapshots == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  UniverseStats stats = u.Stats();
+  REQUIRE(stats.total.snapshots == 1);
+  CHECK(stats.shards[0].snapshot_lsn == 1);
+  // Without new writes the next interval takes no snapshot.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(u.Stats().total.snapshots == 1);
+}
+
+}  // namespace warp
