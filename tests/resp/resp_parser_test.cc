@@ -7,7 +7,11 @@
 #include <string>
 #include <vector>
 
-// Counts heap allocations so a test can show that steady-state parsing makes none.
+// Counts heap allocations so a test can show that steady-state parsing makes none. Not under
+// AddressSanitizer, which replaces the allocation functions itself (and then reports memory
+// from its operator new released by this free as a mismatch).
+#if !defined(__SANITIZE_ADDRESS__)
+#define WARP_COUNTS_ALLOCATIONS 1
 static std::atomic<size_t> g_allocations{0};
 
 void* operator new(size_t size) {
@@ -17,6 +21,7 @@ void* operator new(size_t size) {
 }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, size_t) noexcept { std::free(p); }
+#endif
 
 namespace warp::resp {
 
@@ -274,6 +279,7 @@ TEST_CASE("after a protocol error the parser stays failed and ignores further in
   CHECK(parser.error() == "Protocol error: expected '$', got 'x'");
 }
 
+#if defined(WARP_COUNTS_ALLOCATIONS)
 TEST_CASE("steady-state parsing of pipelined commands makes no heap allocation") {
   std::string batch;
   for (int i = 0; i < 100; ++i) batch += Multibulk({"SET", "key:" + std::to_string(i), "value"});
@@ -300,5 +306,6 @@ TEST_CASE("steady-state parsing of pipelined commands makes no heap allocation")
   CHECK(after - before == 0);
   CHECK(commands == 12 * 101);
 }
+#endif
 
 }  // namespace warp::resp
