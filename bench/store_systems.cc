@@ -6,13 +6,13 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
-#include <thread>
-#include <chrono>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <thread>
 #include <unordered_map>
 
 #if WARP_BENCH_HAVE_CUCKOO
