@@ -13,17 +13,17 @@
 // must coordinate rotation with syncs running on another thread turns automatic rotation off
 // and calls ShouldRotate()/Rotate() itself (ShardLog does).
 //
-// Preallocation (SetPreallocate): segments are created with FileSystem::NewLogFile, reserving
-// segment_bytes up front; with the default file system Append is then a memory copy into a
-// mapped file (no system call per Flush) and a crashed segment ends in zero bytes, which the
-// reader treats as unused space.
+// Preallocation (WalWriterOptions::preallocate): segments are created with
+// FileSystem::NewLogFile, which may leave room after the appended bytes (a mapped file reserved
+// up front, or space zero-filled ahead of pwrite, per log_writes); a crashed segment then ends in
+// zero bytes, which the reader treats as unused space.
 //
 // Errors are sticky (DESIGN.md section 4): once an Append or Sync has failed, every later call
 // returns that same IOError, e.g. "wal shard 3: fsync of D/wal/00000000000000000001.log failed:
 // ...; the shard refuses writes". Nothing is retried: after a failed fsync the page cache state
 // is unknown.
 //
-// Thread-safety: not thread-safe; the caller (the shard's WAL actor) serializes all calls.
+// Thread-safety: not thread-safe; the caller (ShardLog, under its append mutex) serializes calls.
 #pragma once
 
 #include <cstdint>
@@ -39,10 +39,12 @@ namespace warp {
 struct WalWriterOptions {
   uint64_t segment_bytes = 64ull << 20;  // rotate at this size (> 0)
   uint64_t compress_min_bytes = 0;       // see SetCompressMinBytes
-  bool preallocate = false;              // see SetPreallocate
+  bool preallocate = false;              // segments come from FileSystem::NewLogFile (above)
   // With preallocate: how segments are written (FileSystem::LogWrites).
   FileSystem::LogWrites log_writes = FileSystem::LogWrites::kMapped;
-  bool auto_rotate = true;  // see SetAutoRotate
+  // Whether Flush() rotates a full segment by itself, or leaves it to the caller
+  // (ShouldRotate/Rotate).
+  bool auto_rotate = true;
 };
 
 class WalWriter {
@@ -62,10 +64,6 @@ class WalWriter {
   // Values of at least `min_bytes` bytes are LZ4-compressed when that makes them smaller.
   // 0 (the default) = never compress.
   void SetCompressMinBytes(uint64_t min_bytes) { compress_min_bytes_ = min_bytes; }
-  // Segments started from now on are preallocated (see the header comment). Off by default.
-  void SetPreallocate(bool on) { preallocate_ = on; }
-  // Whether Flush() rotates a full segment by itself (the default) or leaves it to the caller.
-  void SetAutoRotate(bool on) { auto_rotate_ = on; }
 
   // Buffer one record. REQUIRES: lsn > last_lsn() (else InvalidArgument, nothing buffered);
   // key and value shorter than 4 GiB in total.
