@@ -9,7 +9,11 @@ CONFIG ?= config/warpengine.yaml
 # Debian packages the build, the tests and the benchmarks need.
 DEB_PACKAGES := cmake ninja-build g++ make ccache pkg-config \
   libcaf-dev liblz4-dev nlohmann-json3-dev libyaml-cpp-dev catch2 \
-  libcuckoo-dev libxxhash-dev librocksdb-dev
+  libcuckoo-dev libxxhash-dev librocksdb-dev libasio-dev libcpp-httplib-dev \
+  python3 python3-redis redis-tools curl
+
+# Only the benchmarks need these (bench/resp_vs_redis.sh compares against Redis).
+BENCH_PACKAGES := redis-server redis-tools
 
 # Only `make fuzz` needs these (clang with libFuzzer and the sanitizer runtimes).
 FUZZ_PACKAGES := clang-14 libclang-rt-14-dev
@@ -45,8 +49,10 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 bench: build
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_PACKAGES)"
 	$(BUILD_DIR)/bin/store_bench --out bench/results
 	$(BUILD_DIR)/bin/wal_bench --out bench/results
+	BUILD_DIR=$(BUILD_DIR) bench/resp_vs_redis.sh
 
 install: build
 	cmake --install $(BUILD_DIR)

@@ -23,6 +23,25 @@ struct ShardState {
 
 uint64_t TotalOps(const TableCounters& c) { return c.reads + c.writes + c.deletes; }
 
+// One tick of active expiry (see the header): batches of a few lock holds each, so the time
+// check runs often.
+void ExpireTick(ShardState& st) {
+  constexpr size_t kBatch = 4 * SpacetimeTable::kExpireEntriesPerLock;
+  auto start = std::chrono::steady_clock::now();
+  size_t examined = 0;
+  for (;;) {
+    ExpireProgress batch = st.table->ExpireSome(st.table->NowUnixMillis(), kBatch);
+    examined += batch.examined;
+    // More than a quarter expired: there are likely many more, keep going (as Redis does).
+    bool crowded = batch.expired * 4 > batch.examined;
+    // Less than the budget examined: the call went round every slot (or none has a key with an
+    // expiry), so going on would only look at the same keys again.
+    if (batch.examined < kBatch && !crowded) return;
+    if (examined >= kExpireKeysPerTick && !crowded) return;
+    if (std::chrono::steady_clock::now() - start >= kExpireTimePerTick) return;
+  }
+}
+
 void SampleLoad(ShardState& st) {
   auto now = std::chrono::steady_clock::now();
   uint64_t ops = TotalOps(st.table->Counters());
@@ -48,12 +67,17 @@ ShardActor::behavior_type ShardBehavior(ShardActor::stateful_pointer<ShardState>
   // Drift-free periodic sampling: each tick is scheduled at an absolute time.
   st.next_tick = std::chrono::steady_clock::now() + interval;
   self->scheduled_send(self, st.next_tick, tick_atom::value);
+  self->delayed_send(self, kActiveExpiryInterval, expire_atom::value);
   return {
       [self](tick_atom) {
         auto& s = self->state;
         SampleLoad(s);
         s.next_tick += s.interval;
         self->scheduled_send(self, s.next_tick, tick_atom::value);
+      },
+      [self](expire_atom) {
+        ExpireTick(self->state);
+        self->delayed_send(self, kActiveExpiryInterval, expire_atom::value);
       },
       [self](caf::get_atom) { return self->state.incarnation; },
   };

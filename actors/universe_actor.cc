@@ -77,6 +77,8 @@ UniverseStats CollectTableStats(const ControllerContext& context) {
     s.snapshot_lsn = snapshot.snapshot_lsn;
     s.snapshot_keys = snapshot.snapshot_keys;
     s.snapshots = snapshot.taken;
+    s.volatile_keys = c.volatile_keys;
+    s.expired = c.expired;
     stats.shards.push_back(s);
     ShardStats& t = stats.total;
     t.shard += 1;
@@ -95,6 +97,8 @@ UniverseStats CollectTableStats(const ControllerContext& context) {
     t.snapshot_lsn += s.snapshot_lsn;
     t.snapshot_keys += s.snapshot_keys;
     t.snapshots += s.snapshots;
+    t.volatile_keys += s.volatile_keys;
+    t.expired += s.expired;
   }
   return stats;
 }

@@ -109,6 +109,7 @@ struct Universe::Impl {
   std::vector<std::unique_ptr<OpenUniverse>> retired;
   Options options;
   FileSystem* fs = DefaultFileSystem();
+  const WallClock* clock = SystemWallClock();
 
   Status OpenLocked(const Options& options);
   Status CloseLocked();
@@ -162,6 +163,7 @@ Status Universe::Impl::OpenLocked(const Options& requested) {
     std::vector<uint32_t> slots = slot_table.SlotsOf(shard);
     slots_per_shard.push_back(static_cast<uint32_t>(slots.size()));
     u->tables.push_back(std::make_shared<SpacetimeTable>(shard, slots));
+    u->tables.back()->SetWallClock(clock);
   }
 
   // Recovery: newest snapshot + WAL tail per shard, then a fresh log segment for each.
@@ -285,7 +287,7 @@ Status Universe::Get(std::string_view key, std::string* value, Cosmic* cosmic) {
     Cosmic cosmic;
   };
   Lookup r = OnKey<Lookup>(impl_->open, key, [&](const Route& route, uint32_t slot, Lookup& l) {
-    return route.table->Get(slot, key, value, &l.cosmic.version);
+    return route.table->Get(slot, key, value, &l.cosmic.version, &l.cosmic.expire_at_ms);
   });
   if (cosmic != nullptr) *cosmic = r.cosmic;
   return std::move(r.status);
@@ -297,14 +299,49 @@ GetResult Universe::Get(std::string_view key) {
   return result;
 }
 
+namespace {
+
 // Writes are acknowledged per wal.fsync: the table call has logged the record (written to the
-// OS); under `always` the caller then waits, outside every table lock, for the group commit.
+// OS); under `always` the caller then waits, outside every table lock, for the group commit,
+// unless it asked not to (it learns of durability from OnDurable instead).
+Status Acknowledge(const Route& route, const WriteOptions& options, Status written, uint64_t lsn) {
+  if (!written.ok() || lsn == 0 || !options.wait_for_sync) return written;
+  return route.log->AwaitPolicy(lsn);
+}
+
+}  // namespace
+
 WriteResult Universe::Put(std::string_view key, std::string_view value) {
+  return Put(key, value, WriteOptions());
+}
+
+WriteResult Universe::Put(std::string_view key, std::string_view value,
+                          const WriteOptions& options) {
+  return OnKey<WriteResult>(
+      impl_->open, key, [&](const Route& route, uint32_t slot, WriteResult& r) {
+        Status s;
+        if (options.expire_at_ms != 0 && options.expire_at_ms <= route.table->NowUnixMillis()) {
+          // As Redis: a write whose expiry has passed deletes the key, and is logged so.
+          bool existed = false;
+          s = route.table->Delete(slot, key, &existed, &r.cosmic.version);
+        } else {
+          s = route.table->Put(slot, key, value, &r.cosmic.version, options.expire_at_ms);
+          r.cosmic.expire_at_ms = options.expire_at_ms;
+        }
+        return Acknowledge(route, options, std::move(s), r.cosmic.version);
+      });
+}
+
+WriteResult Universe::Update(std::string_view key, const UpdateFn& fn,
+                             const WriteOptions& options) {
   return OnKey<WriteResult>(impl_->open, key,
                             [&](const Route& route, uint32_t slot, WriteResult& r) {
-                              Status s = route.table->Put(slot, key, value, &r.cosmic.version);
-                              if (!s.ok()) return s;
-                              return route.log->AwaitPolicy(r.cosmic.version);
+                              UpdateOutcome outcome;
+                              Status s = route.table->Update(slot, key, fn, &outcome);
+                              r.existed = outcome.existed;
+                              r.cosmic.version = outcome.version;
+                              r.cosmic.expire_at_ms = outcome.expire_at_ms;
+                              return Acknowledge(route, options, std::move(s), outcome.version);
                             });
 }
 
@@ -326,13 +363,25 @@ std::future<Status> Universe::PutAsync(std::string_view key, std::string_view va
   return durable;
 }
 
-WriteResult Universe::Delete(std::string_view key) {
+WriteResult Universe::Delete(std::string_view key) { return Delete(key, WriteOptions()); }
+
+WriteResult Universe::Delete(std::string_view key, const WriteOptions& options) {
   return OnKey<WriteResult>(
       impl_->open, key, [&](const Route& route, uint32_t slot, WriteResult& r) {
         Status s = route.table->Delete(slot, key, &r.existed, &r.cosmic.version);
-        if (!s.ok() || !r.existed) return s;
-        return route.log->AwaitPolicy(r.cosmic.version);
+        return Acknowledge(route, options, std::move(s), r.cosmic.version);
       });
+}
+
+void Universe::OnDurable(uint32_t shard, uint64_t lsn, std::function<void(Status)> done) {
+  OpenUniverse* u = impl_->open.load(std::memory_order_acquire);
+  if (u == nullptr) return done(NotOpen());
+  if (shard >= u->logs.size()) {
+    return done(Status::Unavailable("no shard " + std::to_string(shard) + " (the universe has " +
+                                    std::to_string(u->logs.size()) + " shards)"));
+  }
+  // A Close() racing with this call closes the log first; the log then completes done itself.
+  u->logs[shard]->OnDurable(lsn, std::move(done));
 }
 
 Status Universe::Checkpoint() {
@@ -480,6 +529,11 @@ caf::actor UniverseTestPeer::Root(Universe& universe) {
 void UniverseTestPeer::UseFileSystem(Universe& universe, FileSystem* fs) {
   std::lock_guard lock(universe.impl_->lifecycle_mu);
   universe.impl_->fs = fs != nullptr ? fs : DefaultFileSystem();
+}
+
+void UniverseTestPeer::UseWallClock(Universe& universe, const WallClock* clock) {
+  std::lock_guard lock(universe.impl_->lifecycle_mu);
+  universe.impl_->clock = clock != nullptr ? clock : SystemWallClock();
 }
 
 const char* HealthLevelName(HealthLevel level) {

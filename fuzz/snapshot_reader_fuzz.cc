@@ -142,10 +142,9 @@ std::string StructuredFile(Input in) {
     footer.entries += entries;
     footer.blocks += 1;
     std::string_view scan = raw;
-    std::string_view key, value;
-    uint64_t version = 0;
-    while (warp::snapshot::GetEntry(&scan, &key, &value, &version)) {
-      footer.logical_bytes += key.size() + value.size();
+    warp::snapshot::Entry entry;
+    while (warp::snapshot::GetEntry(&scan, flags, &entry)) {
+      footer.logical_bytes += entry.key.size() + entry.value.size();
     }
   }
   footer.entries += in.Byte() % 2;  // sometimes a wrong count
@@ -162,14 +161,14 @@ Status CheckRead(MemoryFileSystem* fs, const std::string& path, uint32_t shard,
   warp::SnapshotInfo info;
   Status s = warp::ReadSnapshot(
       fs, path, shard,
-      [&](std::string_view key, std::string_view value, uint64_t version) {
+      [&](const warp::SnapshotEntry& e) {
         ++visits;
-        logical += key.size() + value.size();
-        max_version = std::max(max_version, version);
+        logical += e.key.size() + e.value.size();
+        max_version = std::max(max_version, e.version);
         if (seen != nullptr) {
-          seen->emplace_back(key);
-          seen->emplace_back(value);
-          seen->push_back(std::to_string(version));
+          seen->emplace_back(e.key);
+          seen->emplace_back(e.value);
+          seen->push_back(std::to_string(e.version) + "/" + std::to_string(e.expire_at_ms));
         }
         return Status::OK();
       },
@@ -193,10 +192,11 @@ void RoundTrip(Input in) {
     size_t key_len = in.Byte() % 32;
     size_t value_len = size_t{in.Byte()} * (in.Byte() % 4 == 0 ? 300 : 1);
     uint64_t version = in.Byte() * 4;
+    int64_t expire_at_ms = in.Byte() % 2 == 0 ? 0 : int64_t{in.Byte()} << 36;
     std::string key(in.Bytes(key_len));
     std::string value(in.Bytes(value_len));
     if (value.size() < value_len) value.resize(value_len, 'v');  // long compressible values
-    Status added = writer->Add(key, value, version);
+    Status added = writer->Add(key, value, version, expire_at_ms);
     if (version > lsn) {  // above the cut: refused, and nothing added
       if (!added.IsInvalidArgument()) std::abort();
       continue;
@@ -204,7 +204,7 @@ void RoundTrip(Input in) {
     if (!added.ok()) std::abort();
     written.push_back(key);
     written.push_back(value);
-    written.push_back(std::to_string(version));
+    written.push_back(std::to_string(version) + "/" + std::to_string(expire_at_ms));
   }
   warp::SnapshotInfo info;
   if (!writer->Finish(&info).ok()) std::abort();

@@ -46,7 +46,8 @@
 //   map of n      *2n CRLF k v k v ...       %n CRLF k v ...
 //   double        $3 CRLF 1.5 CRLF           ,1.5 CRLF   (also inf, -inf, nan)
 //   boolean       :1 CRLF / :0 CRLF          #t CRLF / #f CRLF
-// Verbatim strings, big numbers, attributes and push messages are not written yet.
+//   verbatim      $2 CRLF hi CRLF            =6 CRLF txt:hi CRLF   (INFO, CLIENT INFO)
+// Big numbers, attributes and push messages are not written yet.
 #pragma once
 
 #include <cstddef>

@@ -42,6 +42,14 @@ void ReplyWriter::Bulk(std::string_view bytes) {
   out_->append(kCrlf);
 }
 
+void ReplyWriter::Verbatim(std::string_view text) {
+  if (protocol_ != Protocol::kResp3) return Bulk(text);
+  Header('=', static_cast<int64_t>(text.size() + 4));
+  out_->append("txt:");
+  out_->append(text.data(), text.size());
+  out_->append(kCrlf);
+}
+
 void ReplyWriter::Null() { out_->append(protocol_ == Protocol::kResp3 ? "_\r\n" : "$-1\r\n"); }
 
 void ReplyWriter::NullArray() { out_->append(protocol_ == Protocol::kResp3 ? "_\r\n" : "*-1\r\n"); }

@@ -45,6 +45,9 @@ class ReplyWriter {
   // Shortest text that reads back as the same double; "inf", "-inf", "nan" otherwise.
   void Double(double value);  // ,text / bulk text
   void Boolean(bool value);   // #t #f / :1 :0
+  // Text meant for humans (INFO, CLIENT INFO): RESP3 verbatim string "=len\r\ntxt:text",
+  // a bulk string in RESP2.
+  void Verbatim(std::string_view text);
 
  private:
   void Line(char type, std::string_view text);  // type, text with CR/LF blanked, CRLF

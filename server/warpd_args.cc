@@ -21,13 +21,15 @@ bool SplitInline(const std::string& arg, std::string* name, std::string* value) 
 }  // namespace
 
 std::string WarpdUsage() {
-  return "usage: warpd [--config FILE] [--data DIR] [--port N] [--set KEY=VALUE]...\n"
+  return "usage: warpd [--config FILE] [--data DIR] [--port N] [--http-port N] "
+         "[--set KEY=VALUE]...\n"
          "\n"
          "Runs a WarpEngine universe as a standalone server until SIGINT or SIGTERM.\n"
          "\n"
          "  --config FILE     YAML configuration (default: the built-in config/warpengine.yaml)\n"
          "  --data DIR        data directory; same as --set data_dir=DIR\n"
          "  --port N          RESP port; same as --set server.port=N (0 = any free port)\n"
+         "  --http-port N     HTTP port; same as --set server.http_port=N (0 = any free port)\n"
          "  --set KEY=VALUE   override one configuration key by its dotted path, e.g.\n"
          "                    --set wal.fsync=always; repeatable; validated like the file\n"
          "  --help-config     list every configuration key with its type and meaning\n"
@@ -64,6 +66,9 @@ Status ParseWarpdArgs(const std::vector<std::string>& args, WarpdCommand* comman
     } else if (name == "--port") {
       s = take_value(&value);
       overrides.push_back("server.port=" + value);
+    } else if (name == "--http-port") {
+      s = take_value(&value);
+      overrides.push_back("server.http_port=" + value);
     } else if (name == "--set") {
       s = take_value(&value);
       overrides.push_back(value);

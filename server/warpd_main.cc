@@ -1,9 +1,14 @@
 // warpd: a WarpEngine universe as a standalone process.
 //
 // Opens the universe described by the configuration, logs its health and the data directory
-// it manages, then serves until SIGINT or SIGTERM, when it stops the supervision tree in
-// reverse order and records a clean shutdown. Exit codes: 0 clean, 1 could not open,
-// 2 bad command line or configuration.
+// it manages, starts the front-ends (RESP on server.port, HTTP on server.http_port, under the
+// front-ends supervisor), logs "resp: listening on ADDR:PORT" and "http: listening on
+// ADDR:PORT", then "warpd ready", and serves until SIGINT, SIGTERM or a client's SHUTDOWN.
+// Shutdown: stop accepting, let in-flight commands finish and their replies go out (bounded),
+// take a checkpoint (server.shutdown_checkpoint, skipped by SHUTDOWN NOSAVE), then close the
+// universe, which fsyncs every WAL, stops the supervision tree in reverse order and records a
+// clean shutdown. Exit codes: 0 clean, 1 could not open or serve, 2 bad command line or
+// configuration.
 
 #include <signal.h>
 #include <unistd.h>
@@ -13,8 +18,13 @@
 #include <string>
 #include <vector>
 
+#include "common/cycle_clock.h"
 #include "common/log.h"
 #include "config/config.h"
+#include "server/client_registry.h"
+#include "server/command.h"
+#include "server/front_ends.h"
+#include "server/metrics.h"
 #include "server/warpd_args.h"
 #include "warp/universe.h"
 #include "warp/version.h"
@@ -76,16 +86,65 @@ int main(int argc, char** argv) {
     return 1;
   }
   LogHealth(universe);
-  warp::log::Info("warpd ready (pid ", ::getpid(), "); stop with SIGINT or SIGTERM");
+
+  const warp::ServerOptions& server_options = command.options.server;
+  std::vector<std::string> command_names;
+  for (const auto& spec : warp::server::Commands().all()) command_names.emplace_back(spec.name);
+  warp::server::ServerMetrics metrics(command_names, server_options.io_threads);
+  warp::server::ClientRegistry clients;
+  warp::server::ServerState state;
+  state.universe = &universe;
+  state.metrics = &metrics;
+  state.clients = &clients;
+  state.config.SetRequirepass(server_options.requirepass);
+  state.config.maxclients = server_options.maxclients;
+  state.config.proto_max_bulk_len = server_options.proto_max_bulk_len;
+  state.config.client_query_buffer_limit = server_options.client_query_buffer_limit;
+  state.config.client_output_buffer_limit = server_options.client_output_buffer_limit;
+  state.start_ms = warp::server::NowUnixMs();
+  state.lastsave_s = state.start_ms / 1000;
+  state.config_file = command.config_path;
+  state.request_shutdown = [] { ::kill(::getpid(), SIGTERM); };
+
+  warp::server::FrontEnds front_ends(&universe, &state);
+  s = front_ends.Start(server_options);
+  if (!s.ok()) {
+    warp::log::Error("cannot start the front-ends: ", s.ToString());
+    universe.Close();
+    return 1;
+  }
+  state.tcp_port = std::to_string(front_ends.resp_port());
+  warp::log::Info("resp: listening on ", server_options.bind, ":", front_ends.resp_port());
+  warp::log::Info("http: listening on ", server_options.bind, ":", front_ends.http_port());
+  warp::log::Info("front-ends: ", front_ends.Describe());
+  warp::log::Info("warpd ready (pid ", ::getpid(), "); stop with SIGINT, SIGTERM or SHUTDOWN");
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  warp::log::Info("received ", signal_number == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down");
+  if (state.shutdown_requested) {
+    warp::log::Info("SHUTDOWN requested by a client, shutting down");
+  } else {
+    warp::log::Info("received ", signal_number == SIGINT ? "SIGINT" : "SIGTERM", ", shutting down");
+  }
+  front_ends.Stop();
+  warp::log::Info("front-ends stopped; no connection is served any more");
+  bool checkpoint = server_options.shutdown_checkpoint == "yes" && !state.shutdown_nosave;
+  int exit_code = 0;
+  if (checkpoint) {
+    s = universe.Checkpoint();
+    if (s.ok()) {
+      warp::log::Info("shutdown checkpoint taken");
+    } else {
+      warp::log::Error("shutdown checkpoint failed (the WAL still holds every write): ",
+                       s.ToString());
+    }
+  }
   s = universe.Close();
   if (!s.ok()) {
     warp::log::Error("shutdown: ", s.ToString());
-    return 1;
+    exit_code = 1;
+  } else {
+    warp::log::Info("warpd stopped cleanly");
   }
-  warp::log::Info("warpd stopped cleanly");
-  return 0;
+  return exit_code;
 }

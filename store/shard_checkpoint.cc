@@ -51,7 +51,7 @@ Status ShardCheckpointer::Checkpoint() {
     entries.clear();
     s = table_->CaptureSlot(slot, &entries);
     for (const auto& entry : entries) {
-      s = writer->Add(entry.key, entry.value, entry.version);
+      s = writer->Add(entry.key, entry.value, entry.version, entry.expire_at_ms);
       if (!s.ok()) break;
     }
   }

@@ -43,8 +43,8 @@ Status LoadNewestSnapshot(FileSystem* fs, const std::string& snapshot_dir, Space
     SnapshotInfo info;
     s = ReadSnapshot(
         fs, candidate.path, table->shard_id(),
-        [&](std::string_view key, std::string_view value, uint64_t version) {
-          return table->RecoverPut(key, value, version);
+        [&](const SnapshotEntry& e) {
+          return table->RecoverPut(e.key, e.value, e.version, e.expire_at_ms);
         },
         &info);
     if (s.ok()) {
@@ -114,9 +114,11 @@ Status RecoverShard(FileSystem* fs, const std::string& data_dir, const std::stri
         ++report->wal_records;
         switch (static_cast<wal::RecordType>(record.type)) {
           case wal::RecordType::kPut:
-            return table->RecoverPut(record.key, record.value, record.lsn);
+            return table->RecoverPut(record.key, record.value, record.lsn, record.expire_at_ms);
           case wal::RecordType::kDelete:
             return table->RecoverDelete(record.key);
+          case wal::RecordType::kExpire:
+            return table->RecoverExpire(record.key, record.expire_at_ms);
           default:
             return Status::OK();  // reserved types carry nothing to apply yet
         }
@@ -137,6 +139,11 @@ Status RecoverShard(FileSystem* fs, const std::string& data_dir, const std::stri
   }
   report->wal_bytes = summary.bytes;
   report->last_lsn = std::max(base, summary.last_lsn);
+  report->expired_dropped = table->RecoverDropExpired(table->NowUnixMillis());
+  if (report->expired_dropped > 0) {
+    log::Info("shard ", shard, ": dropped ", report->expired_dropped,
+              " recovered keys whose expiry had passed");
+  }
 
   // Cut what follows the last good record off the newest segment, then make the segment durable:
   // after a kill -9 its tail may still be only in the page cache, and the log about to start

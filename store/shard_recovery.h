@@ -9,6 +9,13 @@
 //  - Anything else is refused with the reader's Corruption naming file and offset, plus the
 //    remedy: "...; run `warp repair --data DIR` to truncate the log there (damaged files are
 //    saved aside)". So is a WAL that does not reach back to the snapshot ("missing segment").
+//  - Expiry: entries are loaded and replayed whether or not their expiry has passed, and
+//    once the whole log is applied, those whose expiry is at or before now (the table's
+//    clock) are dropped (expired_dropped). Dropping them earlier would be wrong: an expire
+//    record later in the log may give such a key a later expiry or make it persistent, and it
+//    applies only to a key that is present. Active expiry removes keys unlogged, so a log
+//    holds the record that set an expiry but nothing for its removal: replay yields the key,
+//    expired, and this rule drops it again.
 //  - When the snapshot is newer than the last WAL record (everysec after a power loss: the
 //    snapshot was synced, the log tail was not), the old segments hold nothing the snapshot
 //    lacks and are removed, so that the new segment continues the log without a gap.
@@ -42,6 +49,7 @@ struct ShardRecoveryReport {
   uint64_t torn_offset = 0;
   uint64_t truncated_bytes = 0;   // bytes cut off the newest segment (torn or preallocated)
   uint32_t removed_segments = 0;  // old segments removed because the snapshot covers them
+  uint64_t expired_dropped = 0;   // entries dropped because their expiry had passed
   uint64_t elapsed_ms = 0;
   std::vector<std::string> notes;  // one line per noteworthy event (bad snapshot, tear, ...)
 };

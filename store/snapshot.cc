@@ -23,6 +23,10 @@ using snapshot::kBlockHeaderSize;
 using snapshot::kFooterSize;
 using snapshot::kHeaderSize;
 
+// Every block the writer makes carries expiries, whether or not an entry of it has one: one
+// layout for all blocks keeps the writer simple, for 8 bytes an entry (before compression).
+constexpr uint8_t kWriterBlockFlags = snapshot::kBlockFlagExpiry;
+
 uint64_t NowUnixMillis() {
   auto now = std::chrono::system_clock::now().time_since_epoch();
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
@@ -101,16 +105,17 @@ Status SnapshotWriter::Fail(const std::string& op, const std::string& path, cons
   return error_;
 }
 
-Status SnapshotWriter::Add(std::string_view key, std::string_view value, uint64_t version) {
+Status SnapshotWriter::Add(std::string_view key, std::string_view value, uint64_t version,
+                           int64_t expire_at_ms) {
   if (!error_.ok()) return error_;
   if (finished_) return Status::InvalidArgument(Where() + ": Add after Finish");
   if (version > lsn_) {
     return Status::InvalidArgument(Where() + ": entry version " + std::to_string(version) +
                                    " is above the snapshot LSN");
   }
-  // At most this many bytes encoded (two varint32 lengths, the bytes, a u64 version), which
-  // must fit a block's u32 raw_len on their own.
-  uint64_t entry_bytes = uint64_t{key.size()} + value.size() + 2 * 5 + 8;
+  // At most this many bytes encoded (two varint32 lengths, the bytes, a u64 version, a u64
+  // expiry), which must fit a block's u32 raw_len on their own.
+  uint64_t entry_bytes = uint64_t{key.size()} + value.size() + 2 * 5 + 8 + 8;
   if (entry_bytes > UINT32_MAX) {
     return Status::InvalidArgument(Where() + ": an entry of " + std::to_string(entry_bytes) +
                                    " bytes exceeds the 4 GiB limit");
@@ -119,7 +124,7 @@ Status SnapshotWriter::Add(std::string_view key, std::string_view value, uint64_
     Status s = WriteBlock();
     if (!s.ok()) return s;
   }
-  snapshot::AppendEntry(key, value, version, &block_);
+  snapshot::AppendEntry({key, value, version, expire_at_ms}, kWriterBlockFlags, &block_);
   ++block_entries_;
   ++entries_;
   logical_bytes_ += key.size() + value.size();
@@ -148,7 +153,7 @@ Status SnapshotWriter::WriteBlock() {
     out_.resize(kBlockHeaderSize);
     out_.append(block_);
   }
-  h.flags = compressed ? snapshot::kBlockFlagLz4 : 0;
+  h.flags = kWriterBlockFlags | (compressed ? snapshot::kBlockFlagLz4 : 0);
   snapshot::EncodeBlockHeader(h, std::string_view(out_).substr(kBlockHeaderSize), out_.data());
   block_.clear();
   block_entries_ = 0;
@@ -406,19 +411,18 @@ Status SnapshotParser::Expand(size_t offset, const snapshot::BlockHeader& h,
 
 Status SnapshotParser::CheckEntries(size_t offset, const snapshot::BlockHeader& h,
                                     std::string_view raw, uint64_t* logical_bytes) const {
-  std::string_view key, value;
-  uint64_t version = 0;
+  SnapshotEntry entry;
   for (uint32_t i = 0; i < h.entries; ++i) {
-    if (!snapshot::GetEntry(&raw, &key, &value, &version)) {
+    if (!snapshot::GetEntry(&raw, h.flags, &entry)) {
       return Error(offset, "malformed entry " + std::to_string(i + 1) + " of the block's " +
                                std::to_string(h.entries));
     }
-    if (version > header_.lsn) {
+    if (entry.version > header_.lsn) {
       return Error(offset, "entry " + std::to_string(i + 1) + " has version " +
-                               std::to_string(version) + ", above the snapshot LSN " +
+                               std::to_string(entry.version) + ", above the snapshot LSN " +
                                std::to_string(header_.lsn));
     }
-    *logical_bytes += key.size() + value.size();
+    *logical_bytes += entry.key.size() + entry.value.size();
   }
   if (!raw.empty()) {
     return Error(offset, std::to_string(raw.size()) + " bytes follow the block's " +
@@ -471,13 +475,12 @@ Status SnapshotParser::Visit(const SnapshotVisitor& visit) {
     size_t next = 0;
     Status s = ReadBlock(offset, /*verify=*/false, &h, &raw, &next);
     if (!s.ok()) return s;
-    std::string_view key, value;
-    uint64_t version = 0;
+    SnapshotEntry entry;
     for (uint32_t i = 0; i < h.entries; ++i) {
-      bool ok = snapshot::GetEntry(&raw, &key, &value, &version);
+      bool ok = snapshot::GetEntry(&raw, h.flags, &entry);
       assert(ok);  // Verify() decoded this very block
       (void)ok;
-      s = visit(key, value, version);
+      s = visit(entry);
       if (!s.ok()) return s;
     }
     offset = next;

@@ -33,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/snapshot_format.h"
 #include "wal/file.h"
 #include "warp/status.h"
 
@@ -61,11 +62,14 @@ class SnapshotWriter {
   SnapshotWriter(const SnapshotWriter&) = delete;
   SnapshotWriter& operator=(const SnapshotWriter&) = delete;
 
-  // Buffers one entry; writes a block once about 64 KiB are buffered. No allocation per entry
-  // (the block buffer is reused). REQUIRES: each key added once. InvalidArgument (nothing
-  // added) if version > the snapshot's lsn or key + value exceed 4 GiB; IOError if a block
-  // write fails. Errors are sticky: every later call returns the first one.
-  Status Add(std::string_view key, std::string_view value, uint64_t version);
+  // Buffers one entry (with its expiry, Unix ms, 0 = none: every block is written with the
+  // expiry flag); writes a block once about 64 KiB are buffered. No allocation per entry (the
+  // block buffer is reused). REQUIRES: each key added once. InvalidArgument (nothing added) if
+  // version > the snapshot's lsn or key + value exceed 4 GiB; IOError if a block write fails.
+  // Errors are sticky: every later call returns the first one. Entries are written as given:
+  // one whose expiry has passed is kept (recovery decides; see store/shard_recovery.h).
+  Status Add(std::string_view key, std::string_view value, uint64_t version,
+             int64_t expire_at_ms = 0);
 
   // Writes the last block and the footer, fsyncs, renames the file to snapshot-<lsn>.snap,
   // fsyncs the directory, then writes snapshot-<lsn>.json the same way, and fills *info
@@ -109,10 +113,13 @@ class SnapshotWriter {
   Status error_;
 };
 
+// One entry as read: key, value, version and expiry (0 = none, also for every entry of a block
+// written without the expiry flag).
+using SnapshotEntry = snapshot::Entry;
+
 // Called once per entry, in file order; key and value are valid only during the call. A
 // non-OK result stops the visit and is returned.
-using SnapshotVisitor =
-    std::function<Status(std::string_view key, std::string_view value, uint64_t version)>;
+using SnapshotVisitor = std::function<Status(const SnapshotEntry& entry)>;
 
 // ReadSnapshot with this shard skips the shard check (tools reading a file of any shard).
 inline constexpr uint32_t kAnyShard = UINT32_MAX;

@@ -90,21 +90,26 @@ bool FooterCrcOk(std::string_view in) {
   return crc32c::Unmask(wal::DecodeFixed32(in.data() + 28)) == crc32c::Value(in.data(), 28);
 }
 
-void AppendEntry(std::string_view key, std::string_view value, uint64_t version, std::string* dst) {
-  wal::PutVarint32(dst, static_cast<uint32_t>(key.size()));
-  dst->append(key.data(), key.size());
-  wal::PutVarint32(dst, static_cast<uint32_t>(value.size()));
-  dst->append(value.data(), value.size());
-  wal::PutFixed64(dst, version);
+void AppendEntry(const Entry& entry, uint8_t block_flags, std::string* dst) {
+  wal::PutVarint32(dst, static_cast<uint32_t>(entry.key.size()));
+  dst->append(entry.key.data(), entry.key.size());
+  wal::PutVarint32(dst, static_cast<uint32_t>(entry.value.size()));
+  dst->append(entry.value.data(), entry.value.size());
+  wal::PutFixed64(dst, entry.version);
+  if ((block_flags & kBlockFlagExpiry) != 0) {
+    wal::PutFixed64(dst, static_cast<uint64_t>(entry.expire_at_ms));
+  }
 }
 
-bool GetEntry(std::string_view* in, std::string_view* key, std::string_view* value,
-              uint64_t* version) {
-  if (!wal::GetLengthPrefixed(in, key) || !wal::GetLengthPrefixed(in, value) || in->size() < 8) {
+bool GetEntry(std::string_view* in, uint8_t block_flags, Entry* entry) {
+  const size_t fixed = (block_flags & kBlockFlagExpiry) != 0 ? 16 : 8;
+  if (!wal::GetLengthPrefixed(in, &entry->key) || !wal::GetLengthPrefixed(in, &entry->value) ||
+      in->size() < fixed) {
     return false;
   }
-  *version = wal::DecodeFixed64(in->data());
-  in->remove_prefix(8);
+  entry->version = wal::DecodeFixed64(in->data());
+  entry->expire_at_ms = fixed == 16 ? static_cast<int64_t>(wal::DecodeFixed64(in->data() + 8)) : 0;
+  in->remove_prefix(fixed);
   return true;
 }
 

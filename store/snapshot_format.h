@@ -30,11 +30,14 @@
 //   offset 16  flags            u8       bit 0: stored bytes are one LZ4 block (liblz4
 //                                        LZ4_compress_default) expanding to raw_len bytes;
 //                                        clear: stored bytes are the raw_len raw bytes.
+//                                        bit 1: every entry carries an expiry (below).
 //                                        Other bits must be 0.
 //   offset 17  stored bytes     stored_len bytes
 //
 // Entry (inside a decompressed block; entries are packed, the last one ends at raw_len):
-//   varint32 key_len, key bytes, varint32 value_len, value bytes, u64 version (<= header lsn)
+//   varint32 key_len, key bytes, varint32 value_len, value bytes, u64 version (<= header lsn),
+//   and in a block with flags bit 1: u64 expire_at_ms (Unix ms; 0 = never)
+// The writer sets bit 1 on every block; blocks without it (older files) have no expiry.
 //
 // Footer (the last 40 bytes of the file):
 //   offset  0  entries          u64      entries in all blocks
@@ -68,7 +71,8 @@ inline constexpr size_t kBlockTargetBytes = 64 * 1024;
 
 // Persisted block flag bits: append-only. A reader refuses a block with a bit it does not know.
 inline constexpr uint8_t kBlockFlagLz4 = 0x01;
-inline constexpr uint8_t kKnownBlockFlags = kBlockFlagLz4;
+inline constexpr uint8_t kBlockFlagExpiry = 0x02;  // entries carry expire_at_ms
+inline constexpr uint8_t kKnownBlockFlags = kBlockFlagLz4 | kBlockFlagExpiry;
 
 struct Header {
   uint32_t format_version = kFormatVersion;
@@ -114,11 +118,20 @@ Footer DecodeFooter(std::string_view in);
 // True if the footer checksum matches. REQUIRES: in.size() >= kFooterSize.
 bool FooterCrcOk(std::string_view in);
 
-// Appends one entry to *dst. REQUIRES: key and value shorter than 4 GiB.
-void AppendEntry(std::string_view key, std::string_view value, uint64_t version, std::string* dst);
-// Reads one entry from the front of *in and removes it; false if it is malformed or cut short.
-// key and value point into *in's buffer (no copy).
-bool GetEntry(std::string_view* in, std::string_view* key, std::string_view* value,
-              uint64_t* version);
+// One entry; key and value point into someone else's buffer.
+struct Entry {
+  std::string_view key;
+  std::string_view value;
+  uint64_t version = 0;
+  int64_t expire_at_ms = 0;  // Unix ms; 0 = never
+};
+
+// Appends one entry to *dst in the layout of a block with `block_flags` (with kBlockFlagExpiry,
+// its expiry too; without, the expiry is not stored). REQUIRES: key and value shorter than
+// 4 GiB.
+void AppendEntry(const Entry& entry, uint8_t block_flags, std::string* dst);
+// Reads one entry of a block with `block_flags` from the front of *in and removes it; false if
+// it is malformed or cut short. key and value point into *in's buffer (no copy).
+bool GetEntry(std::string_view* in, uint8_t block_flags, Entry* entry);
 
 }  // namespace warp::snapshot

@@ -32,7 +32,7 @@ SpacetimeTable::SpacetimeTable(uint32_t shard_id, const std::vector<uint32_t>& s
 }
 
 Status SpacetimeTable::Get(uint32_t slot, std::string_view key, std::string* value,
-                           uint64_t* version) const {
+                           uint64_t* version, int64_t* expire_at_ms) const {
   if (!Owns(slot)) return Status::InvalidArgument("slot not owned by this shard");
   const Slot& s = *slots_[slot];
   const std::string& lookup = LookupKey(key);
@@ -41,13 +41,19 @@ Status SpacetimeTable::Get(uint32_t slot, std::string_view key, std::string* val
   s.reads.fetch_add(1, std::memory_order_relaxed);
   auto it = s.map.find(lookup);
   if (it == s.map.end()) return Status::NotFound("key not found");
-  value->assign(it->second.value);
-  *version = it->second.version;
+  const Entry& e = it->second;
+  // Lazy expiry; the clock is read only for an entry that has an expiry.
+  if (e.expire_at_ms != 0 && e.expire_at_ms <= clock_->NowUnixMillis()) {
+    return Status::NotFound("key not found");
+  }
+  value->assign(e.value);
+  *version = e.version;
+  if (expire_at_ms != nullptr) *expire_at_ms = e.expire_at_ms;
   return Status::OK();
 }
 
 Status SpacetimeTable::Put(uint32_t slot, std::string_view key, std::string_view value,
-                           uint64_t* version) {
+                           uint64_t* version, int64_t expire_at_ms) {
   if (!Owns(slot)) return Status::InvalidArgument("slot not owned by this shard");
   Slot& s = *slots_[slot];
   const std::string& lookup = LookupKey(key);  // copied into the map only on insert
@@ -56,7 +62,7 @@ Status SpacetimeTable::Put(uint32_t slot, std::string_view key, std::string_view
   // The LSN is taken and logged inside the slot's critical section so that, per key, WAL order
   // equals application order.
   uint64_t lsn = 0;
-  Status status = AssignLsn(s, /*is_put=*/true, key, value, &lsn);
+  Status status = AssignLsn(s, {wal::RecordType::kPut, key, value, expire_at_ms}, &lsn);
   if (!status.ok()) return status;
   auto [it, inserted] = s.map.try_emplace(lookup);
   if (inserted) {
@@ -66,6 +72,7 @@ Status SpacetimeTable::Put(uint32_t slot, std::string_view key, std::string_view
   }
   it->second.value.assign(value.data(), value.size());
   it->second.version = lsn;
+  SetExpiry(s, it->second, expire_at_ms);
   ++s.writes;
   *version = lsn;
   return Status::OK();
@@ -82,12 +89,141 @@ Status SpacetimeTable::Delete(uint32_t slot, std::string_view key, bool* existed
   *existed = it != s.map.end();
   *version = 0;
   if (!*existed) return Status::OK();
-  Status status = AssignLsn(s, /*is_put=*/false, key, {}, version);
+  if (it->second.expire_at_ms != 0 && Expired(it->second, clock_->NowUnixMillis())) {
+    RemoveExpired(s, it);
+    *existed = false;
+    return Status::OK();
+  }
+  Status status = AssignLsn(s, {wal::RecordType::kDelete, key, {}, 0}, version);
   if (!status.ok()) return status;
-  s.bytes -= it->first.size() + it->second.value.size();
-  s.map.erase(it);
+  Erase(s, it);
   ++s.deletes;
   return Status::OK();
+}
+
+Status SpacetimeTable::Update(uint32_t slot, std::string_view key, const UpdateFn& fn,
+                              UpdateOutcome* outcome) {
+  *outcome = UpdateOutcome();
+  if (!Owns(slot)) return Status::InvalidArgument("slot not owned by this shard");
+  Slot& s = *slots_[slot];
+  std::unique_lock lock(s.mu);
+  if (s.sealed) return SealedError();
+  // Read once, when first needed: for the state fn sees and for the past-expiry rule below.
+  // Keys and mutations without an expiry never read the clock.
+  int64_t now = 0;
+  auto now_ms = [&] { return now != 0 ? now : (now = clock_->NowUnixMillis()); };
+  auto it = s.map.find(LookupKey(key));
+  if (it != s.map.end() && it->second.expire_at_ms != 0 && Expired(it->second, now_ms())) {
+    RemoveExpired(s, it);
+    it = s.map.end();
+  }
+  KeyState current;
+  if (it != s.map.end()) {
+    current.exists = true;
+    current.value = it->second.value;
+    current.expire_at_ms = it->second.expire_at_ms;
+  }
+  outcome->existed = current.exists;
+  outcome->expire_at_ms = current.expire_at_ms;
+  Mutation m;
+  fn(current, &m);
+  Mutation::Action action = m.action;
+  if (action == Mutation::Action::kSetExpiry && !current.exists) {
+    return Status::InvalidArgument("cannot set the expiry of a key that does not exist");
+  }
+  if ((action == Mutation::Action::kPut || action == Mutation::Action::kSetExpiry) &&
+      m.expire_at_ms != 0 && m.expire_at_ms <= now_ms()) {
+    action = Mutation::Action::kDelete;  // an expiry in the past deletes, as in Redis
+  }
+  return ApplyMutation(s, key, it, action, &m, outcome);
+}
+
+Status SpacetimeTable::ApplyMutation(Slot& s, std::string_view key, Map::iterator it,
+                                     Mutation::Action action, Mutation* mutation,
+                                     UpdateOutcome* outcome) {
+  Mutation& m = *mutation;
+  Status status;
+  switch (action) {
+    case Mutation::Action::kKeep:
+      return Status::OK();
+    case Mutation::Action::kPut: {
+      status =
+          AssignLsn(s, {wal::RecordType::kPut, key, m.value, m.expire_at_ms}, &outcome->version);
+      if (!status.ok()) return status;
+      // fn may have used the thread's lookup buffer: insert with a key of our own.
+      if (it == s.map.end()) {
+        it = s.map.try_emplace(std::string(key)).first;
+        s.bytes += key.size();
+      }
+      s.bytes = s.bytes - it->second.value.size() + m.value.size();
+      it->second.value = std::move(m.value);
+      it->second.version = outcome->version;
+      SetExpiry(s, it->second, m.expire_at_ms);
+      ++s.writes;
+      outcome->expire_at_ms = m.expire_at_ms;
+      return Status::OK();
+    }
+    case Mutation::Action::kSetExpiry:
+      status = AssignLsn(s, {wal::RecordType::kExpire, key, {}, m.expire_at_ms}, &outcome->version);
+      if (!status.ok()) return status;
+      SetExpiry(s, it->second, m.expire_at_ms);
+      ++s.writes;
+      outcome->expire_at_ms = m.expire_at_ms;
+      return Status::OK();
+    case Mutation::Action::kDelete:
+      outcome->expire_at_ms = 0;
+      if (it == s.map.end()) return Status::OK();
+      status = AssignLsn(s, {wal::RecordType::kDelete, key, {}, 0}, &outcome->version);
+      if (!status.ok()) return status;
+      Erase(s, it);
+      ++s.deletes;
+      return Status::OK();
+  }
+  return Status::InvalidArgument("unknown mutation action " +
+                                 std::to_string(static_cast<int>(m.action)));
+}
+
+ExpireProgress SpacetimeTable::ExpireSome(int64_t now_ms, size_t budget) {
+  ExpireProgress progress;
+  std::lock_guard cursor_lock(expire_mu_);
+  // At most one round over the slots; a slot whose walk stopped at the per-lock limit is taken
+  // up again at once (its lock was released in between, so writers got their turn).
+  for (uint32_t visited = 0; visited < kSlotCount && progress.examined < budget;) {
+    Slot* s = slots_[expire_slot_].get();
+    bool slot_done = true;
+    if (s != nullptr && s->volatile_keys.load(std::memory_order_relaxed) > 0) {
+      size_t limit = std::min(kExpireEntriesPerLock, budget - progress.examined);
+      slot_done = ExpireInSlot(*s, now_ms, limit, &progress);
+    }
+    if (slot_done) {
+      expire_slot_ = (expire_slot_ + 1) % kSlotCount;
+      expire_bucket_ = 0;
+      ++visited;
+    }
+  }
+  return progress;
+}
+
+bool SpacetimeTable::ExpireInSlot(Slot& s, int64_t now_ms, size_t limit, ExpireProgress* progress) {
+  std::unique_lock lock(s.mu);
+  if (s.sealed) return true;
+  // Buckets are the resumable order of an unordered_map. Empty buckets cost a step too, and a
+  // map does not shrink after mass deletion, so steps are bounded as well as entries.
+  const size_t buckets = s.map.bucket_count();
+  size_t examined = 0;
+  size_t b = expire_bucket_;
+  expire_doomed_.clear();
+  for (size_t steps = 0; b < buckets && examined < limit && steps < 4 * limit; ++b, ++steps) {
+    for (auto it = s.map.begin(b); it != s.map.end(b); ++it) {
+      ++examined;
+      if (Expired(it->second, now_ms)) expire_doomed_.push_back(&it->first);
+    }
+  }
+  expire_bucket_ = b;
+  for (const std::string* key : expire_doomed_) RemoveExpired(s, s.map.find(*key));
+  progress->examined += examined;
+  progress->expired += expire_doomed_.size();
+  return b >= buckets;
 }
 
 uint64_t SpacetimeTable::ScanSlot(uint32_t slot, uint64_t from, size_t budget,
@@ -99,7 +235,12 @@ uint64_t SpacetimeTable::ScanSlot(uint32_t slot, uint64_t from, size_t budget,
   std::shared_lock lock(s.mu);
   if (s.sealed) return kPositionLimit;
   std::vector<std::pair<uint64_t, const std::string*>> candidates;
+  int64_t now = 0;  // read at the first entry with an expiry
   for (const auto& [key, entry] : s.map) {
+    if (entry.expire_at_ms != 0) {
+      if (now == 0) now = clock_->NowUnixMillis();
+      if (Expired(entry, now)) continue;  // lazy expiry
+    }
     uint64_t position = PositionOf(key);
     if (position >= from) candidates.emplace_back(position, &key);
   }
@@ -138,16 +279,28 @@ TableCounters SpacetimeTable::Counters() const {
     counters.writes += slot->writes;
     counters.deletes += slot->deletes;
     counters.reads += slot->reads.load(std::memory_order_relaxed);
+    counters.volatile_keys += slot->volatile_keys.load(std::memory_order_relaxed);
+    counters.expired += slot->expired;
   }
   counters.last_lsn =
       log_ != nullptr ? log_->last_lsn() : last_lsn_.load(std::memory_order_relaxed);
   return counters;
 }
 
-Status SpacetimeTable::AssignLsn(Slot& s, bool is_put, std::string_view key, std::string_view value,
-                                 uint64_t* lsn) {
+Status SpacetimeTable::AssignLsn(Slot& s, const LogOp& op, uint64_t* lsn) {
   if (log_ != nullptr) {
-    Status status = is_put ? log_->AppendPut(key, value, lsn) : log_->AppendDelete(key, lsn);
+    Status status;
+    switch (op.type) {
+      case wal::RecordType::kPut:
+        status = log_->AppendPut(op.key, op.value, op.expire_at_ms, lsn);
+        break;
+      case wal::RecordType::kExpire:
+        status = log_->AppendExpire(op.key, op.expire_at_ms, lsn);
+        break;
+      default:
+        status = log_->AppendDelete(op.key, lsn);
+        break;
+    }
     if (!status.ok()) return status;
   } else {
     std::lock_guard lock(lsn_mu_);
@@ -167,9 +320,46 @@ Status SpacetimeTable::AssignLsn(Slot& s, bool is_put, std::string_view key, std
   return Status::OK();
 }
 
+// An unlogged change has no LSN to compare with the cut's, so any cut in progress counts: the
+// change happens after BeginCut fixed S, or so close to it that the entries it removes were
+// already expired at S and absent either way.
+void SpacetimeTable::PreserveForCut(Slot& s) {
+  if (cut_lsn_.load(std::memory_order_acquire) == kNoCut) return;
+  uint64_t number = cut_number_.load(std::memory_order_acquire);
+  if (s.captured_cut != number) {
+    CopySlot(s, &s.cut_copy);
+    s.captured_cut = number;
+  }
+}
+
+void SpacetimeTable::RemoveExpired(Slot& s, Map::iterator it) {
+  PreserveForCut(s);
+  Erase(s, it);
+  ++s.expired;
+}
+
+void SpacetimeTable::SetExpiry(Slot& s, Entry& e, int64_t expire_at_ms) {
+  if ((e.expire_at_ms != 0) != (expire_at_ms != 0)) {
+    if (expire_at_ms != 0) {
+      s.volatile_keys.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      s.volatile_keys.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+  e.expire_at_ms = expire_at_ms;
+}
+
+void SpacetimeTable::Erase(Slot& s, Map::iterator it) {
+  s.bytes -= it->first.size() + it->second.value.size();
+  if (it->second.expire_at_ms != 0) s.volatile_keys.fetch_sub(1, std::memory_order_relaxed);
+  s.map.erase(it);
+}
+
 void SpacetimeTable::CopySlot(const Slot& s, std::vector<CutEntry>* out) {
   out->reserve(out->size() + s.map.size());
-  for (const auto& [key, entry] : s.map) out->push_back(CutEntry{key, entry.value, entry.version});
+  for (const auto& [key, entry] : s.map) {
+    out->push_back(CutEntry{key, entry.value, entry.version, entry.expire_at_ms});
+  }
 }
 
 uint64_t SpacetimeTable::BeginCut() {
@@ -223,7 +413,8 @@ SpacetimeTable::Slot* SpacetimeTable::SlotOfRecoveredKey(std::string_view key, S
   return slots_[slot].get();
 }
 
-Status SpacetimeTable::RecoverPut(std::string_view key, std::string_view value, uint64_t version) {
+Status SpacetimeTable::RecoverPut(std::string_view key, std::string_view value, uint64_t version,
+                                  int64_t expire_at_ms) {
   Status status;
   Slot* s = SlotOfRecoveredKey(key, &status);
   if (s == nullptr) return status;
@@ -235,6 +426,7 @@ Status SpacetimeTable::RecoverPut(std::string_view key, std::string_view value, 
   }
   it->second.value.assign(value.data(), value.size());
   it->second.version = version;
+  SetExpiry(*s, it->second, expire_at_ms);
   return Status::OK();
 }
 
@@ -243,11 +435,33 @@ Status SpacetimeTable::RecoverDelete(std::string_view key) {
   Slot* s = SlotOfRecoveredKey(key, &status);
   if (s == nullptr) return status;
   auto it = s->map.find(LookupKey(key));
-  if (it != s->map.end()) {
-    s->bytes -= it->first.size() + it->second.value.size();
-    s->map.erase(it);
-  }
+  if (it != s->map.end()) Erase(*s, it);
   return Status::OK();
+}
+
+Status SpacetimeTable::RecoverExpire(std::string_view key, int64_t expire_at_ms) {
+  Status status;
+  Slot* s = SlotOfRecoveredKey(key, &status);
+  if (s == nullptr) return status;
+  auto it = s->map.find(LookupKey(key));
+  if (it != s->map.end()) SetExpiry(*s, it->second, expire_at_ms);
+  return Status::OK();
+}
+
+uint64_t SpacetimeTable::RecoverDropExpired(int64_t now_ms) {
+  uint64_t dropped = 0;
+  for (auto& slot : slots_) {
+    if (!slot || slot->volatile_keys.load(std::memory_order_relaxed) == 0) continue;
+    for (auto it = slot->map.begin(); it != slot->map.end();) {
+      auto next = std::next(it);
+      if (Expired(it->second, now_ms)) {
+        Erase(*slot, it);
+        ++dropped;
+      }
+      it = next;
+    }
+  }
+  return dropped;
 }
 
 void SpacetimeTable::RecoverLastLsn(uint64_t lsn) {
@@ -265,6 +479,7 @@ void SpacetimeTable::Clear() {
     std::unique_lock lock(slot->mu);
     slot->map.clear();
     slot->bytes = 0;
+    slot->volatile_keys.store(0, std::memory_order_relaxed);
   }
 }
 
@@ -273,9 +488,10 @@ void SpacetimeTable::Seal() {
     if (!slot) continue;
     std::unique_lock lock(slot->mu);
     slot->sealed = true;
-    std::unordered_map<std::string, Entry>().swap(slot->map);
+    Map().swap(slot->map);
     std::vector<CutEntry>().swap(slot->cut_copy);
     slot->bytes = 0;
+    slot->volatile_keys.store(0, std::memory_order_relaxed);
   }
 }
 

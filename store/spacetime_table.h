@@ -16,6 +16,16 @@
 // granularity), so CaptureSlot() returns every slot exactly as it was at S, whether it runs
 // before or after later writes. EndCut() drops the copies.
 //
+// Expiry: an entry may carry an absolute expiry (Unix ms, read from the table's WallClock; 0 =
+// never). An entry whose expiry is at or before now is absent for every call (lazy expiry: the
+// clock is read only for entries that have an expiry, so keys without one cost nothing more),
+// and ExpireSome() removes such entries in the background (active expiry, driven by the shard
+// actor). Removing an expired entry is not logged: replaying the record that set the expiry
+// yields an expired entry again, which recovery drops. It is still a change to the slot, so
+// while a cut is in progress the slot is copied first, as for a write: the cut stays exactly
+// the slot at S, expired entries included (a later expire record may make such a key
+// persistent again in the log, so a snapshot must not lose it; see store/shard_recovery.h).
+//
 // Lifetime: the table outlives the shard actor that owns it (ETS "heir"): a restarted actor
 // re-adopts the same object. Seal() ends its life for callers: every later call returns
 // Unavailable, and calls already inside a slot finish first.
@@ -33,7 +43,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/wall_clock.h"
+#include "wal/wal_format.h"
 #include "warp/status.h"
+#include "warp/universe.h"
 
 namespace warp {
 
@@ -41,12 +54,27 @@ class ShardLog;
 
 // Load counters of a table, read without stopping writers (each slot read under its lock).
 struct TableCounters {
-  uint64_t keys = 0;
+  uint64_t keys = 0;   // expired entries not removed yet included
   uint64_t bytes = 0;  // sum of key and value sizes (logical bytes)
   uint64_t reads = 0;
-  uint64_t writes = 0;
-  uint64_t deletes = 0;
+  uint64_t writes = 0;   // puts and expiry changes
+  uint64_t deletes = 0;  // deletes that removed a key
   uint64_t last_lsn = 0;
+  uint64_t volatile_keys = 0;  // entries with an expiry
+  uint64_t expired = 0;        // entries removed because their expiry passed
+};
+
+// What Update() did.
+struct UpdateOutcome {
+  bool existed = false;      // the key existed (and had not expired) before the update
+  uint64_t version = 0;      // the LSN logged for the change; 0 if nothing was logged
+  int64_t expire_at_ms = 0;  // the key's expiry after the update (0: none, or no key)
+};
+
+// What one ExpireSome() call did.
+struct ExpireProgress {
+  size_t examined = 0;  // entries looked at
+  size_t expired = 0;   // entries removed
 };
 
 class SpacetimeTable {
@@ -64,20 +92,51 @@ class SpacetimeTable {
   // Every later write is appended to `log` first, which assigns its LSN. Without a log the table
   // numbers writes itself (in-memory only). REQUIRES: called before the table is shared.
   void AttachLog(ShardLog* log) { log_ = log; }
+  // The clock expiry is judged by (SystemWallClock() by default). REQUIRES: called before the
+  // table is shared; `clock` outlives the table.
+  void SetWallClock(const WallClock* clock) { clock_ = clock; }
+  int64_t NowUnixMillis() const { return clock_->NowUnixMillis(); }
 
   uint32_t shard_id() const { return shard_id_; }
   bool Owns(uint32_t slot) const { return slot < slots_.size() && slots_[slot] != nullptr; }
 
-  // Copies the value of `key` into *value and its version into *version.
-  // NotFound if absent; Unavailable once sealed. REQUIRES: Owns(slot), slot == SlotOfKey(key).
-  Status Get(uint32_t slot, std::string_view key, std::string* value, uint64_t* version) const;
+  // Copies the value of `key` into *value, its version into *version and its expiry into
+  // *expire_at_ms (optional; 0 = none). NotFound if absent or expired; Unavailable once sealed.
+  // REQUIRES (every key operation): Owns(slot), slot == SlotOfKey(key).
+  Status Get(uint32_t slot, std::string_view key, std::string* value, uint64_t* version,
+             int64_t* expire_at_ms = nullptr) const;
 
-  // Inserts or replaces `key`. *version receives the LSN assigned to this write.
-  Status Put(uint32_t slot, std::string_view key, std::string_view value, uint64_t* version);
+  // Inserts or replaces `key`, with expiry `expire_at_ms` (0 = none; it replaces the previous
+  // expiry). *version receives the LSN assigned to this write. An expiry already past is
+  // stored as given (the key is then absent at once); Universe::Put turns it into a Delete.
+  Status Put(uint32_t slot, std::string_view key, std::string_view value, uint64_t* version,
+             int64_t expire_at_ms = 0);
 
-  // Removes `key`. *existed tells whether it was there; only an existing key consumes an LSN
-  // (then *version is it; else 0). Unavailable once sealed.
+  // Removes `key`. *existed tells whether it was there (an expired key was not: it is removed
+  // unlogged, as active expiry would); only an existing key consumes an LSN (then *version is
+  // it; else 0). Unavailable once sealed.
   Status Delete(uint32_t slot, std::string_view key, bool* existed, uint64_t* version);
+
+  // Atomic read-modify-write: under the slot's exclusive lock, calls fn once with the key's
+  // state (an expired key is absent) and applies its Mutation, logged like Put/Delete:
+  //   kKeep       nothing is logged, no LSN is consumed;
+  //   kPut        a put record (with its expiry), as Put;
+  //   kSetExpiry  an expire record; the value and its version stay. InvalidArgument (nothing
+  //               logged) if the key does not exist;
+  //   kDelete     a delete record if the key exists, else nothing.
+  // A kPut or kSetExpiry whose expiry is at or before now (the same instant fn's state was read
+  // at) is applied as kDelete, as Redis does. *outcome says what happened. Errors: those of
+  // Put, plus InvalidArgument above. fn must not call into this table.
+  Status Update(uint32_t slot, std::string_view key, const UpdateFn& fn, UpdateOutcome* outcome);
+
+  // Active expiry: examines about `budget` entries of the slots that hold entries with an
+  // expiry, resuming where the previous call stopped (slot by slot, in bucket order), and
+  // removes those whose expiry is at or before now_ms, unlogged (see the file comment). Holds
+  // a slot's lock for at most kExpireEntriesPerLock entries at a time. An entry may be missed
+  // when a slot rehashes between calls; a later pass finds it (and lazy expiry hides it
+  // meanwhile). examined == 0: no slot holds an entry with an expiry.
+  static constexpr size_t kExpireEntriesPerLock = 64;
+  ExpireProgress ExpireSome(int64_t now_ms, size_t budget);
 
   // One step of a SCAN inside `slot`: examines keys whose position is >= `from` in position
   // order, at most about `budget` of them (a run of equal positions is never split), and
@@ -92,8 +151,15 @@ class SpacetimeTable {
 
   // Recovery (REQUIRES: no concurrent callers, the table not yet shared). Apply a replayed
   // write with its original LSN; InvalidArgument if this shard does not own the key's slot.
-  Status RecoverPut(std::string_view key, std::string_view value, uint64_t version);
+  // Entries are kept even if their expiry has passed (a later expire record may change it):
+  // RecoverDropExpired() removes them once everything is replayed.
+  Status RecoverPut(std::string_view key, std::string_view value, uint64_t version,
+                    int64_t expire_at_ms = 0);
   Status RecoverDelete(std::string_view key);
+  // Sets the expiry of `key` if it is present (an expire record); else nothing.
+  Status RecoverExpire(std::string_view key, int64_t expire_at_ms);
+  // Removes every entry whose expiry is at or before now_ms; returns how many.
+  uint64_t RecoverDropExpired(int64_t now_ms);
   // Sets the newest LSN (the recovered log's last) and clears the write counters.
   void RecoverLastLsn(uint64_t lsn);
   // Empties every slot (a recovery attempt from a bad snapshot is undone this way).
@@ -104,6 +170,7 @@ class SpacetimeTable {
     std::string key;
     std::string value;
     uint64_t version = 0;
+    int64_t expire_at_ms = 0;  // 0 = none
   };
   // Starts a cut and returns its LSN S. REQUIRES: no cut in progress (callers serialize).
   uint64_t BeginCut();
@@ -128,36 +195,71 @@ class SpacetimeTable {
   struct Entry {
     std::string value;
     uint64_t version = 0;
+    int64_t expire_at_ms = 0;  // Unix ms; 0 = never
   };
+  using Map = std::unordered_map<std::string, Entry>;
   // Laid out so that a Get touches two cache lines: the lock with the read counter (56 + 8
   // bytes), then the map header with the sealed flag. Write-only counters come last.
   struct alignas(64) Slot {
     mutable std::shared_mutex mu;
     mutable std::atomic<uint64_t> reads{0};
-    std::unordered_map<std::string, Entry> map;
+    Map map;
     bool sealed = false;
     uint64_t bytes = 0;
     uint64_t writes = 0;
     uint64_t deletes = 0;
+    uint64_t expired = 0;
+    // Entries with an expiry; written under the lock, read without it by ExpireSome to skip
+    // slots with none.
+    std::atomic<uint64_t> volatile_keys{0};
     uint64_t captured_cut = 0;       // the newest cut this slot has been captured for
     std::vector<CutEntry> cut_copy;  // the slot at that cut, if a writer copied it
   };
 
+  // A record to log for a write.
+  struct LogOp {
+    wal::RecordType type = wal::RecordType::kPut;
+    std::string_view key;
+    std::string_view value;
+    int64_t expire_at_ms = 0;
+  };
   // The next LSN for a write to `s` (whose lock is held), appending its record to the log.
-  Status AssignLsn(Slot& s, bool is_put, std::string_view key, std::string_view value,
-                   uint64_t* lsn);
+  Status AssignLsn(Slot& s, const LogOp& op, uint64_t* lsn);
+  // Copy-on-write for the cut in progress: copies `s` (lock held) unless it was captured.
+  void PreserveForCut(Slot& s);
+  // The second half of Update: logs and applies `action` (m's action after the past-expiry
+  // rule) to `key`, found at `it` (end() if absent), in `s` (lock held).
+  Status ApplyMutation(Slot& s, std::string_view key, Map::iterator it, Mutation::Action action,
+                       Mutation* mutation, UpdateOutcome* outcome);
+  // Removes an expired entry without logging (lock held), copying the slot first for a cut.
+  void RemoveExpired(Slot& s, Map::iterator it);
+  // Walks one slot for ExpireSome; true when the walk reached the slot's end.
+  bool ExpireInSlot(Slot& s, int64_t now_ms, size_t limit, ExpireProgress* progress);
+  static bool Expired(const Entry& e, int64_t now_ms) {
+    return e.expire_at_ms != 0 && e.expire_at_ms <= now_ms;
+  }
+  // Sets e's expiry, keeping s.volatile_keys (lock held).
+  static void SetExpiry(Slot& s, Entry& e, int64_t expire_at_ms);
+  // Erases an entry, keeping s.bytes and s.volatile_keys (lock held).
+  static void Erase(Slot& s, Map::iterator it);
   static void CopySlot(const Slot& s, std::vector<CutEntry>* out);
   Slot* SlotOfRecoveredKey(std::string_view key, Status* status);
 
   const uint32_t shard_id_;
   std::vector<std::unique_ptr<Slot>> slots_;  // indexed by slot number; null if not owned
   ShardLog* log_ = nullptr;
+  const WallClock* clock_ = SystemWallClock();
   std::mutex lsn_mu_;  // assigns LSNs when there is no log (so cuts are consistent)
   std::atomic<uint64_t> last_lsn_{0};
   // The cut in progress: its LSN (kNoCut if none) and its number (1, 2, ...).
   static constexpr uint64_t kNoCut = ~uint64_t{0};
   std::atomic<uint64_t> cut_lsn_{kNoCut};
   std::atomic<uint64_t> cut_number_{0};
+  // Where ExpireSome resumes: a slot and a bucket in it (guarded by expire_mu_).
+  std::mutex expire_mu_;
+  uint32_t expire_slot_ = 0;
+  size_t expire_bucket_ = 0;
+  std::vector<const std::string*> expire_doomed_;  // scratch of ExpireInSlot
   std::atomic<double> ops_per_sec_{0.0};
   std::atomic<uint32_t> adoptions_{0};
 };

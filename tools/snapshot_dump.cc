@@ -23,9 +23,11 @@ json ReadOne(const std::string& path, uint32_t shard, Status* status) {
   SnapshotInfo info;
   *status = ReadSnapshot(
       DefaultFileSystem(), path, shard,
-      [&](std::string_view key, std::string_view value, uint64_t version) {
-        entries.push_back(
-            {{"version", version}, {"key", EscapeBytes(key)}, {"value", EscapeBytes(value)}});
+      [&](const SnapshotEntry& e) {
+        json entry = {{"version", e.version}, {"key", EscapeBytes(e.key)}};
+        if (e.expire_at_ms != 0) entry["expire_at_ms"] = e.expire_at_ms;
+        entry["value"] = EscapeBytes(e.value);
+        entries.push_back(std::move(entry));
         return Status::OK();
       },
       &info);
@@ -72,8 +74,9 @@ void RenderSnapshot(const json& snap, const std::string& indent, std::ostringstr
         << " file bytes\n";
   }
   for (const json& e : snap["entries"]) {
-    out << indent << "  version " << e["version"] << "  key=" << e["key"].get<std::string>()
-        << "  value=" << e["value"].get<std::string>() << "\n";
+    out << indent << "  version " << e["version"] << "  key=" << e["key"].get<std::string>();
+    if (e.contains("expire_at_ms")) out << "  expire_at_ms=" << e["expire_at_ms"];
+    out << "  value=" << e["value"].get<std::string>() << "\n";
   }
   if (snap.contains("error")) {
     out << indent << "  ERROR: " << snap["error"].get<std::string>() << "\n";

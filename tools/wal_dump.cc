@@ -46,9 +46,13 @@ json ReadShard(const std::string& data_dir, uint32_t shard) {
       DefaultFileSystem(), filename::ShardWal(data_dir, shard), shard,
       [&](const WalRecord& r) {
         json record = {{"lsn", r.lsn}, {"type", TypeName(r.type)}, {"key", EscapeBytes(r.key)}};
-        if (r.type == static_cast<uint8_t>(wal::RecordType::kPut)) {
-          record["value"] = EscapeBytes(r.value);
+        bool is_put = r.type == static_cast<uint8_t>(wal::RecordType::kPut);
+        // An expire record always shows its expiry (0 = persist); a put only when it has one.
+        if (r.type == static_cast<uint8_t>(wal::RecordType::kExpire) ||
+            (is_put && r.expire_at_ms != 0)) {
+          record["expire_at_ms"] = r.expire_at_ms;
         }
+        if (is_put) record["value"] = EscapeBytes(r.value);
         records.push_back(std::move(record));
         return Status::OK();
       },
@@ -65,6 +69,7 @@ void RenderText(const json& doc, std::ostringstream& out) {
   for (const json& r : doc["records"]) {
     out << "  lsn " << r["lsn"] << "  " << r["type"].get<std::string>()
         << "  key=" << r["key"].get<std::string>();
+    if (r.contains("expire_at_ms")) out << "  expire_at_ms=" << r["expire_at_ms"];
     if (r.contains("value")) out << "  value=" << r["value"].get<std::string>();
     out << "\n";
   }

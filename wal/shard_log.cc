@@ -33,20 +33,48 @@ Status ShardLog::Open(FileSystem* fs, const std::string& dir, uint32_t shard, ui
   return Status::OK();
 }
 
-Status ShardLog::AppendPut(std::string_view key, std::string_view value, uint64_t* lsn) {
-  return Append(true, key, value, lsn);
+Status ShardLog::AppendPut(std::string_view key, std::string_view value, int64_t expire_at_ms,
+                           uint64_t* lsn) {
+  return Append(wal::RecordType::kPut, key, value, expire_at_ms, lsn);
 }
 
 Status ShardLog::AppendDelete(std::string_view key, uint64_t* lsn) {
-  return Append(false, key, {}, lsn);
+  return Append(wal::RecordType::kDelete, key, {}, 0, lsn);
 }
 
-Status ShardLog::Append(bool is_put, std::string_view key, std::string_view value, uint64_t* lsn) {
-  std::lock_guard lock(mu_);
+Status ShardLog::AppendExpire(std::string_view key, int64_t expire_at_ms, uint64_t* lsn) {
+  return Append(wal::RecordType::kExpire, key, {}, expire_at_ms, lsn);
+}
+
+Status ShardLog::Append(wal::RecordType type, std::string_view key, std::string_view value,
+                        int64_t expire_at_ms, uint64_t* lsn) {
+  Status s;
+  {
+    std::lock_guard lock(mu_);
+    s = AppendLocked(type, key, value, expire_at_ms, lsn);
+  }
+  // A rotation or a failure may have completed callbacks; they run outside the append mutex.
+  if (has_ready_.load(std::memory_order_acquire)) RunReady();
+  return s;
+}
+
+Status ShardLog::AppendLocked(wal::RecordType type, std::string_view key, std::string_view value,
+                              int64_t expire_at_ms, uint64_t* lsn) {
   if (failed_.load(std::memory_order_acquire)) return error();
   if (closed_) return Status::Unavailable("the universe is closed");
   uint64_t next = writer_->last_lsn() + 1;
-  Status s = is_put ? writer_->AddPut(next, key, value) : writer_->AddDelete(next, key);
+  Status s;
+  switch (type) {
+    case wal::RecordType::kPut:
+      s = writer_->AddPut(next, key, value, expire_at_ms);
+      break;
+    case wal::RecordType::kExpire:
+      s = writer_->AddExpire(next, key, expire_at_ms);
+      break;
+    default:
+      s = writer_->AddDelete(next, key);
+      break;
+  }
   if (!s.ok()) return s;  // a record too large to encode: not a log failure
   bytes_ += writer_->buffered_bytes();
   s = writer_->Flush();
@@ -83,6 +111,12 @@ void ShardLog::WithAppendsPaused(const std::function<void(uint64_t last_lsn)>& f
 bool ShardLog::HasUnsynced() const { return last_lsn() > durable_lsn(); }
 
 Status ShardLog::SyncNow() {
+  Status s = SyncOnce();
+  RunReady();
+  return s;
+}
+
+Status ShardLog::SyncOnce() {
   sync_requested_.store(false, std::memory_order_release);
   std::shared_ptr<WritableFile> file;
   uint64_t target = 0;
@@ -140,17 +174,31 @@ void ShardLog::MarkDurable(uint64_t lsn) {
   uint64_t prev = durable_lsn_.load(std::memory_order_acquire);
   while (lsn > prev && !durable_lsn_.compare_exchange_weak(prev, lsn)) {
   }
-  std::vector<std::promise<Status>> done;
+  std::lock_guard lock(wait_mu_);
+  ReadyLocked(durable_lsn_.load(std::memory_order_acquire), Status::OK());
+  WakeLocked(/*all=*/false);
+}
+
+void ShardLog::ReadyLocked(uint64_t through, const Status& status) {
+  // Stable, so that callbacks completed together run in the order they were registered.
+  auto done = std::stable_partition(callbacks_.begin(), callbacks_.end(),
+                                    [&](const auto& c) { return c.first > through; });
+  if (done == callbacks_.end()) return;
+  for (auto it = done; it != callbacks_.end(); ++it) {
+    ready_.emplace_back(std::move(it->second), status);
+  }
+  callbacks_.erase(done, callbacks_.end());
+  has_ready_.store(true, std::memory_order_release);
+}
+
+void ShardLog::RunReady() {
+  std::vector<std::pair<DurableCallback, Status>> run;
   {
     std::lock_guard lock(wait_mu_);
-    uint64_t durable = durable_lsn_.load(std::memory_order_acquire);
-    auto keep = std::partition(promises_.begin(), promises_.end(),
-                               [&](const auto& p) { return p.first > durable; });
-    for (auto it = keep; it != promises_.end(); ++it) done.push_back(std::move(it->second));
-    promises_.erase(keep, promises_.end());
-    WakeLocked(/*all=*/false);
+    run.swap(ready_);
+    has_ready_.store(false, std::memory_order_release);
   }
-  for (auto& promise : done) promise.set_value(Status::OK());
+  for (auto& [done, status] : run) done(std::move(status));
 }
 
 void ShardLog::WakeLocked(bool all) {
@@ -171,14 +219,10 @@ void ShardLog::Fail(const Status& error) {
     if (error_.ok()) error_ = error;
   }
   failed_.store(true, std::memory_order_release);
-  std::vector<std::pair<uint64_t, std::promise<Status>>> waiting;
-  {
-    std::lock_guard lock(wait_mu_);
-    waiting.swap(promises_);
-    WakeLocked(/*all=*/true);
-  }
   Status sticky = this->error();
-  for (auto& [lsn, promise] : waiting) promise.set_value(sticky);
+  std::lock_guard lock(wait_mu_);
+  ReadyLocked(UINT64_MAX, sticky);
+  WakeLocked(/*all=*/true);
 }
 
 Status ShardLog::error() const {
@@ -205,7 +249,7 @@ uint64_t ShardLog::SetSyncRequestHandler(std::function<void()> handler) {
     on_sync_request_ = std::move(handler);
     token = ++handler_token_;
     if (on_sync_request_ && sync_requested()) pending = on_sync_request_;
-    orphaned_futures = !on_sync_request_ && !promises_.empty();
+    orphaned_futures = !on_sync_request_ && !callbacks_.empty();
     WakeLocked(/*all=*/true);  // blocked waiters re-check who syncs
   }
   if (pending) pending();
@@ -243,28 +287,36 @@ Status ShardLog::AwaitDurable(uint64_t lsn) {
   return error();
 }
 
-std::future<Status> ShardLog::DurableFuture(uint64_t lsn) {
-  std::promise<Status> promise;
-  std::future<Status> future = promise.get_future();
+void ShardLog::OnDurable(uint64_t lsn, std::function<void(Status)> done) {
+  Status now;
   bool inline_sync = false;
   {
     std::lock_guard lock(wait_mu_);
     if (durable_lsn() >= lsn) {
-      promise.set_value(Status::OK());
-      return future;
+      // now stays OK
+    } else if (failed_.load(std::memory_order_acquire)) {
+      now = error();  // the sticky error: names the file and the cause
+    } else if (callbacks_closed_) {
+      now = Status::Unavailable("the universe is closed");
+    } else {
+      callbacks_.emplace_back(lsn, std::move(done));
+      inline_sync = !on_sync_request_;
+      done = nullptr;
     }
-    if (failed_.load(std::memory_order_acquire)) {
-      promise.set_value(error());  // the sticky error: names the file and the cause
-      return future;
-    }
-    promises_.emplace_back(lsn, std::move(promise));
-    inline_sync = !on_sync_request_;
   }
-  if (inline_sync) {
-    SyncNow();
+  if (done) {
+    done(std::move(now));
+  } else if (inline_sync) {
+    (void)SyncNow();  // a failure completes the callback with the error
   } else {
     RequestSync();
   }
+}
+
+std::future<Status> ShardLog::DurableFuture(uint64_t lsn) {
+  auto promise = std::make_shared<std::promise<Status>>();
+  std::future<Status> future = promise->get_future();
+  OnDurable(lsn, [promise](Status s) { promise->set_value(std::move(s)); });
   return future;
 }
 
@@ -301,16 +353,22 @@ Status ShardLog::Close() {
     closed_ = true;  // no more appends
   }
   Status s = SyncNow();
-  std::lock_guard lock(mu_);
-  std::lock_guard sync_lock(sync_mu_);
-  Status c = writer_->Close();
-  if (s.ok() && failed_.load(std::memory_order_acquire)) s = error();
-  if (s.ok() && !c.ok()) s = c;
   {
+    std::lock_guard lock(mu_);
+    std::lock_guard sync_lock(sync_mu_);
+    Status c = writer_->Close();
+    if (s.ok() && failed_.load(std::memory_order_acquire)) s = error();
+    if (s.ok() && !c.ok()) s = c;
     std::lock_guard wait_lock(wait_mu_);
     on_sync_request_ = nullptr;
+    // The close sync completed what it covered; nothing else will ever become durable.
+    ReadyLocked(UINT64_MAX, failed_.load(std::memory_order_acquire)
+                                ? error()
+                                : Status::Unavailable("the universe is closed"));
+    callbacks_closed_ = true;
     WakeLocked(/*all=*/true);
   }
+  RunReady();
   return s;
 }
 

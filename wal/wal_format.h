@@ -20,16 +20,21 @@
 //   offset  0  masked_crc      u32      Mask(crc32c(bytes 8 .. 18+length-1)): type..payload
 //   offset  4  length          u32      payload bytes
 //   offset  8  type            u8       RecordType; bit 0x80 = skippable if unknown
-//   offset  9  flags           u8       bit 0 = value LZ4-compressed; other bits must be 0
+//   offset  9  flags           u8       bit 0 = value LZ4-compressed; bit 1 = put has an
+//                                        expiry; other bits must be 0
 //   offset 10  lsn             u64      strictly increasing across the whole log
 //   offset 18  payload         length bytes
 //
 // Payloads:
-//   put     varint32 key_len, key, varint32 value_len (uncompressed), value bytes
+//   put     varint32 key_len, key, [fixed64 expire_at_unix_ms when flags bit 1 is set],
+//           varint32 value_len (uncompressed), value bytes
 //           (value bytes are an LZ4 block when flags bit 0 is set, else value_len raw bytes)
 //   delete  varint32 key_len, key
-//   expire, batch_begin, batch_commit: reserved in version 1, not written yet; a reader hands
-//           their payload over uninterpreted.
+//   expire  varint32 key_len, key, fixed64 expire_at_unix_ms (0 = persist): sets the expiry of
+//           a key that exists (its value unchanged). Flags are exactly bit 1, so that builds
+//           that predate expire records (type 3 was reserved and skipped) refuse the log.
+//   batch_begin, batch_commit: reserved in version 1, not written yet; a reader hands their
+//           payload over uninterpreted.
 #pragma once
 
 #include <cstddef>
@@ -57,9 +62,10 @@ enum class RecordType : uint8_t {
 // A type byte with this bit set may be skipped by a reader that does not know the type.
 inline constexpr uint8_t kSkippableTypeBit = 0x80;
 
-// Record flag bits. A reader refuses a record with a flag bit it does not know.
-inline constexpr uint8_t kFlagLz4Value = 0x01;
-inline constexpr uint8_t kKnownFlags = kFlagLz4Value;
+// Record flag bits: append-only. A reader refuses a record with a flag bit it does not know.
+inline constexpr uint8_t kFlagLz4Value = 0x01;  // put: the value is an LZ4 block
+inline constexpr uint8_t kFlagExpiry = 0x02;    // put, expire: a fixed64 expiry follows the key
+inline constexpr uint8_t kKnownFlags = kFlagLz4Value | kFlagExpiry;
 
 // "00000000000000000017.log"
 std::string SegmentFileName(uint64_t first_lsn);

@@ -245,15 +245,26 @@ Status SegmentParser::HandleBadFrame(size_t offset, const std::string& reason) {
   return Status::OK();
 }
 
+// Reads a length-prefixed key and, if with_expiry, the fixed64 expiry after it.
+bool GetKeyAndExpiry(std::string_view* in, bool with_expiry, WalRecord* record) {
+  std::string_view key;
+  if (!wal::GetLengthPrefixed(in, &key)) return false;
+  record->key.assign(key.data(), key.size());
+  if (!with_expiry) return true;
+  if (in->size() < 8) return false;
+  record->expire_at_ms = static_cast<int64_t>(wal::DecodeFixed64(in->data()));
+  in->remove_prefix(8);
+  return true;
+}
+
 Status DecodePut(const Frame& frame, WalRecord* record, std::string* problem) {
   std::string_view in = frame.payload;
-  std::string_view key;
   uint32_t value_len = 0;
-  if (!wal::GetLengthPrefixed(&in, &key) || !wal::GetVarint32(&in, &value_len)) {
+  if (!GetKeyAndExpiry(&in, (frame.flags & wal::kFlagExpiry) != 0, record) ||
+      !wal::GetVarint32(&in, &value_len)) {
     *problem = "malformed put payload";
     return Status::Corruption("");
   }
-  record->key.assign(key.data(), key.size());
   if ((frame.flags & wal::kFlagLz4Value) == 0) {
     if (in.size() != value_len) {
       *problem = "put value length " + std::to_string(value_len) + " does not match the " +
@@ -285,6 +296,7 @@ Status SegmentParser::Decode(size_t offset, const Frame& frame, WalRecord* recor
   record->lsn = frame.lsn;
   record->key.clear();
   record->value.clear();
+  record->expire_at_ms = 0;
   if ((frame.flags & ~wal::kKnownFlags) != 0) {
     return Error(offset, "unsupported record flags " + Hex(frame.flags));
   }
@@ -293,16 +305,20 @@ Status SegmentParser::Decode(size_t offset, const Frame& frame, WalRecord* recor
     case wal::RecordType::kPut:
       if (!DecodePut(frame, record, &problem).ok()) return Error(offset, problem);
       return Status::OK();
-    case wal::RecordType::kDelete: {
-      std::string_view in = frame.payload;
-      std::string_view key;
-      if (!wal::GetLengthPrefixed(&in, &key) || !in.empty()) {
-        return Error(offset, "malformed delete payload");
+    case wal::RecordType::kDelete:
+    case wal::RecordType::kExpire: {
+      bool is_expire = frame.type == static_cast<uint8_t>(wal::RecordType::kExpire);
+      // The expiry flag is what makes builds that predate expire records refuse them.
+      if (is_expire && frame.flags != wal::kFlagExpiry) {
+        return Error(offset, "expire record with flags " + Hex(frame.flags) + " (must be " +
+                                 Hex(wal::kFlagExpiry) + ")");
       }
-      record->key.assign(key.data(), key.size());
+      std::string_view in = frame.payload;
+      if (!GetKeyAndExpiry(&in, is_expire, record) || !in.empty()) {
+        return Error(offset, is_expire ? "malformed expire payload" : "malformed delete payload");
+      }
       return Status::OK();
     }
-    case wal::RecordType::kExpire:
     case wal::RecordType::kBatchBegin:
     case wal::RecordType::kBatchCommit:
       record->value.assign(frame.payload.data(), frame.payload.size());

@@ -47,8 +47,10 @@ namespace warp {
 struct WalRecord {
   uint8_t type = 0;  // a wal::RecordType value
   uint64_t lsn = 0;
-  std::string key;    // put, delete
+  std::string key;    // put, delete, expire
   std::string value;  // put: the value, decompressed; reserved types: their raw payload
+  // put: the key's expiry, Unix ms (0 = none); expire: the new expiry (0 = persist).
+  int64_t expire_at_ms = 0;
 };
 
 struct ReadSummary {

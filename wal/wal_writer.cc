@@ -73,12 +73,17 @@ Status WalWriter::CheckLsn(uint64_t lsn) const {
   return Status::OK();
 }
 
-void WalWriter::EncodePutPayload(std::string_view key, std::string_view value, uint8_t* flags) {
+void WalWriter::EncodePutPayload(std::string_view key, std::string_view value, int64_t expire_at_ms,
+                                 uint8_t* flags) {
   scratch_.clear();
   wal::PutVarint32(&scratch_, static_cast<uint32_t>(key.size()));
   scratch_.append(key.data(), key.size());
-  wal::PutVarint32(&scratch_, static_cast<uint32_t>(value.size()));
   *flags = 0;
+  if (expire_at_ms != 0) {
+    wal::PutFixed64(&scratch_, static_cast<uint64_t>(expire_at_ms));
+    *flags |= wal::kFlagExpiry;
+  }
+  wal::PutVarint32(&scratch_, static_cast<uint32_t>(value.size()));
   if (compress_min_bytes_ > 0 && value.size() >= compress_min_bytes_ &&
       value.size() <= static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
     size_t start = scratch_.size();
@@ -88,7 +93,7 @@ void WalWriter::EncodePutPayload(std::string_view key, std::string_view value, u
                                  static_cast<int>(value.size()), bound);
     if (n > 0 && static_cast<size_t>(n) < value.size()) {
       scratch_.resize(start + static_cast<size_t>(n));
-      *flags = wal::kFlagLz4Value;
+      *flags |= wal::kFlagLz4Value;
       return;
     }
     scratch_.resize(start);  // incompressible: store it raw
@@ -110,25 +115,37 @@ Status CheckSize(std::string_view key, std::string_view value) {
 
 }  // namespace
 
-Status WalWriter::AddPut(uint64_t lsn, std::string_view key, std::string_view value) {
+Status WalWriter::AddPut(uint64_t lsn, std::string_view key, std::string_view value,
+                         int64_t expire_at_ms) {
   Status s = CheckLsn(lsn);
   if (s.ok()) s = CheckSize(key, value);
   if (!s.ok()) return s;
   uint8_t flags = 0;
-  EncodePutPayload(key, value, &flags);
+  EncodePutPayload(key, value, expire_at_ms, &flags);
   wal::EncodeRecord(static_cast<uint8_t>(wal::RecordType::kPut), flags, lsn, scratch_, &buffer_);
   last_lsn_ = lsn;
   return Status::OK();
 }
 
 Status WalWriter::AddDelete(uint64_t lsn, std::string_view key) {
+  return AddKeyRecord(wal::RecordType::kDelete, lsn, key, /*with_expiry=*/false, 0);
+}
+
+Status WalWriter::AddExpire(uint64_t lsn, std::string_view key, int64_t expire_at_ms) {
+  return AddKeyRecord(wal::RecordType::kExpire, lsn, key, /*with_expiry=*/true, expire_at_ms);
+}
+
+Status WalWriter::AddKeyRecord(wal::RecordType type, uint64_t lsn, std::string_view key,
+                               bool with_expiry, int64_t expire_at_ms) {
   Status s = CheckLsn(lsn);
   if (s.ok()) s = CheckSize(key, {});
   if (!s.ok()) return s;
   scratch_.clear();
   wal::PutVarint32(&scratch_, static_cast<uint32_t>(key.size()));
   scratch_.append(key.data(), key.size());
-  wal::EncodeRecord(static_cast<uint8_t>(wal::RecordType::kDelete), 0, lsn, scratch_, &buffer_);
+  if (with_expiry) wal::PutFixed64(&scratch_, static_cast<uint64_t>(expire_at_ms));
+  wal::EncodeRecord(static_cast<uint8_t>(type), with_expiry ? wal::kFlagExpiry : 0, lsn, scratch_,
+                    &buffer_);
   last_lsn_ = lsn;
   return Status::OK();
 }

@@ -32,6 +32,7 @@
 #include <string_view>
 
 #include "wal/file.h"
+#include "wal/wal_format.h"
 #include "warp/status.h"
 
 namespace warp {
@@ -66,9 +67,12 @@ class WalWriter {
   void SetCompressMinBytes(uint64_t min_bytes) { compress_min_bytes_ = min_bytes; }
 
   // Buffer one record. REQUIRES: lsn > last_lsn() (else InvalidArgument, nothing buffered);
-  // key and value shorter than 4 GiB in total.
-  Status AddPut(uint64_t lsn, std::string_view key, std::string_view value);
+  // key and value shorter than 4 GiB in total. A put with expire_at_ms != 0 carries it (the
+  // expiry flag); an expire record sets an existing key's expiry (0 = persist).
+  Status AddPut(uint64_t lsn, std::string_view key, std::string_view value,
+                int64_t expire_at_ms = 0);
   Status AddDelete(uint64_t lsn, std::string_view key);
+  Status AddExpire(uint64_t lsn, std::string_view key, int64_t expire_at_ms);
   // Buffers a record with an arbitrary type byte and a raw payload (batch markers, and tests
   // writing types this build does not know). Same LSN rule.
   Status AddRaw(uint8_t type, uint64_t lsn, std::string_view payload);
@@ -104,7 +108,12 @@ class WalWriter {
   Status StartSegment(uint64_t first_lsn);
   Status CheckLsn(uint64_t lsn) const;
   Status Fail(const char* op, const Status& cause);
-  void EncodePutPayload(std::string_view key, std::string_view value, uint8_t* flags);
+  void EncodePutPayload(std::string_view key, std::string_view value, int64_t expire_at_ms,
+                        uint8_t* flags);
+  // Buffers a record of `type` whose payload is the length-prefixed key and, if with_expiry,
+  // the expiry (delete, expire).
+  Status AddKeyRecord(wal::RecordType type, uint64_t lsn, std::string_view key, bool with_expiry,
+                      int64_t expire_at_ms);
 
   FileSystem* fs_;
   std::string dir_;

@@ -23,6 +23,10 @@ constexpr std::pair<std::string_view, uint64_t> kByteUnits[] = {
 KeySpec Str(std::string_view path, std::string_view help, FieldRef (*field)(Options*)) {
   return KeySpec{path, KeyType::kString, 1, 4096, {}, "", help, field};
 }
+// A string that may be empty (a password that is not set).
+KeySpec OptionalStr(std::string_view path, std::string_view help, FieldRef (*field)(Options*)) {
+  return KeySpec{path, KeyType::kString, 0, 4096, {}, "", help, field};
+}
 KeySpec Uint(std::string_view path, uint64_t min, uint64_t max, std::string_view unit,
              std::string_view help, FieldRef (*field)(Options*)) {
   return KeySpec{path, KeyType::kUint, min, max, {}, unit, help, field};
@@ -65,6 +69,27 @@ std::vector<KeySpec> BuildSchema() {
       Uint("server.http_port", 0, 65535, "",
            "HTTP port (REST, /metrics, dashboard); 0 = chosen by the OS.",
            WARP_FIELD(server.http_port)),
+      OptionalStr("server.requirepass",
+                  "Password clients must give with AUTH (or HELLO ... AUTH); empty = none.",
+                  WARP_FIELD(server.requirepass)),
+      Uint("server.maxclients", 1, 1000000, "",
+           "RESP connections served at once; more are refused with an error.",
+           WARP_FIELD(server.maxclients)),
+      Uint("server.io_threads", 1, 64, "", "RESP event-loop threads.",
+           WARP_FIELD(server.io_threads)),
+      Bytes("server.proto_max_bulk_len", kMiB, 4 * kGiB,
+            "Largest argument a client may send (Redis proto-max-bulk-len).",
+            WARP_FIELD(server.proto_max_bulk_len)),
+      Bytes("server.client_query_buffer_limit", kMiB, 16 * kGiB,
+            "Unparsed request bytes buffered per client before it is disconnected.",
+            WARP_FIELD(server.client_query_buffer_limit)),
+      Bytes("server.client_output_buffer_limit", kMiB, 16 * kGiB,
+            "Reply bytes pending to one client before it is disconnected.",
+            WARP_FIELD(server.client_output_buffer_limit)),
+      Enum("server.shutdown_checkpoint", {"yes", "no"},
+           "Whether SIGTERM and SHUTDOWN take a checkpoint before exiting (SHUTDOWN NOSAVE skips "
+           "it).",
+           WARP_FIELD(server.shutdown_checkpoint)),
       Enum("wal.fsync", FsyncChoices(),
            "When a write-ahead log record is made durable (always, every second, or by the OS).",
            WARP_FIELD(wal.fsync)),

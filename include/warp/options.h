@@ -25,6 +25,13 @@ struct ServerOptions {
   std::string bind = "127.0.0.1";  // server.bind: interface the front-ends listen on
   uint32_t port = 7379;            // server.port: RESP (Redis protocol) port
   uint32_t http_port = 7380;       // server.http_port: REST, /metrics and dashboard port
+  std::string requirepass;         // server.requirepass: AUTH password; empty = none
+  uint32_t maxclients = 10000;     // server.maxclients: RESP connections accepted at once
+  uint32_t io_threads = 2;         // server.io_threads: RESP event-loop threads
+  uint64_t proto_max_bulk_len = 512ull << 20;  // server.proto_max_bulk_len: largest argument
+  uint64_t client_query_buffer_limit = 1ull << 30;     // server.client_query_buffer_limit
+  uint64_t client_output_buffer_limit = 256ull << 20;  // server.client_output_buffer_limit
+  std::string shutdown_checkpoint = "yes";  // server.shutdown_checkpoint: yes | no
 };
 
 struct WalOptions {

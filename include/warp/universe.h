@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -47,7 +48,40 @@ struct Cosmic {
   Tier tier = Tier::kHot;   // residency tier the value was served from
   uint64_t version = 0;     // shard sequence number (LSN) of the write that produced the value
   uint64_t latency_ns = 0;  // time spent inside the call
+  int64_t expire_at_ms = 0; // when the key expires (Unix time, ms); 0 = never (Get, Update)
 };
+
+// Options of one write. A key's expiry is absolute wall-clock time, as Redis's PEXPIREAT.
+struct WriteOptions {
+  int64_t expire_at_ms = 0;  // Put only: Unix time in ms at which the key expires; 0 = never
+  // true: return once the write is as durable as wal.fsync promises (fsynced under `always`).
+  // false: return once it is logged (survives kill -9); the caller learns when it is fsynced
+  // from OnDurable(cosmic.shard, cosmic.version), as a server does to group replies.
+  bool wait_for_sync = true;
+};
+
+// The state of a key as an Update callback sees it. An expired key is absent.
+struct KeyState {
+  bool exists = false;
+  std::string_view value;    // valid only during the callback
+  int64_t expire_at_ms = 0;  // 0 = never
+};
+
+// What an Update callback decides to do with the key.
+struct Mutation {
+  enum class Action : uint8_t {
+    kKeep,       // nothing (no LSN is consumed, nothing is logged)
+    kPut,        // store `value` with `expire_at_ms`
+    kSetExpiry,  // keep the value, set its expiry to `expire_at_ms` (0 = persist); key must exist
+    kDelete,     // remove the key (a no-op if it does not exist)
+  };
+  Action action = Action::kKeep;
+  std::string value;
+  int64_t expire_at_ms = 0;
+};
+// Called exactly once per Update, under the key's slot lock: it must be quick, must not block
+// and must not call the Universe.
+using UpdateFn = std::function<void(const KeyState& current, Mutation* mutation)>;
 
 struct GetResult {
   Status status;  // OK, NotFound, Unavailable
@@ -109,6 +143,8 @@ struct ShardStats {
   uint64_t snapshot_lsn = 0;   // LSN of the newest snapshot (0 if none)
   uint64_t snapshot_keys = 0;  // keys in it
   uint32_t snapshots = 0;      // snapshots taken since Open
+  uint64_t volatile_keys = 0;  // keys with an expiry (expired ones not yet removed included)
+  uint64_t expired = 0;        // keys removed because their expiry passed, since Open
 };
 
 struct UniverseStats {
@@ -160,6 +196,22 @@ class WARP_EXPORT Universe {
   // loop of Gets allocates nothing. OK, NotFound or Unavailable; *cosmic is optional.
   Status Get(std::string_view key, std::string* value, Cosmic* cosmic = nullptr);
   WriteResult Put(std::string_view key, std::string_view value);
+  // Put with options: options.expire_at_ms sets the key's expiry (0 = none; a Put always
+  // replaces the previous expiry, as Redis's SET does). An expiry in the past stores nothing
+  // and deletes the key (logged as a delete), as Redis does.
+  WriteResult Put(std::string_view key, std::string_view value, const WriteOptions& options);
+  // Atomic read-modify-write of one key: fn sees the key's current state and decides
+  // (Mutation). The decision is logged and applied before any other write to the key, and
+  // waited for like a Put (wal.fsync). existed tells whether the key existed before;
+  // cosmic.version is the LSN of the change (0 if kKeep), cosmic.expire_at_ms the expiry
+  // after it. InvalidArgument for kSetExpiry on a missing key. As for Put, a kPut or kSetExpiry
+  // whose expiry is at or before now deletes the key (logged as a delete). kSetExpiry keeps the
+  // value and its version (the cosmic.version a later Get reports). Expiry: a key whose
+  // expire_at_ms is at or before now (wall clock) is absent for every call (lazy expiry) and
+  // removed in the background by its shard actor (active expiry); neither is logged, since
+  // replaying the record that set the expiry yields an expired, absent key again.
+  WriteResult Update(std::string_view key, const UpdateFn& fn,
+                     const WriteOptions& options = WriteOptions());
   // Applies and logs the write like Put but returns without waiting for an fsync, whatever
   // wal.fsync says; the future completes with OK once the record is durable (fsynced, group
   // committed with other writers) or with the shard's sticky IOError. A write refused outright
@@ -168,6 +220,12 @@ class WARP_EXPORT Universe {
   std::future<Status> PutAsync(std::string_view key, std::string_view value,
                                Cosmic* cosmic = nullptr);
   WriteResult Delete(std::string_view key);
+  WriteResult Delete(std::string_view key, const WriteOptions& options);  // wait_for_sync only
+  // Calls done(OK) once the write with LSN `lsn` of shard `shard` is fsynced, or done(error)
+  // with the shard's sticky IOError (or Unavailable if the universe closes first). done runs on
+  // the thread that completes the sync (keep it short: post to your own loop), or at once on
+  // the caller's thread when the write is already durable. lsn 0 counts as durable.
+  void OnDurable(uint32_t shard, uint64_t lsn, std::function<void(Status)> done);
   // One result per key, in order.
   std::vector<GetResult> MultiGet(const std::vector<std::string>& keys);
   ScanResult Scan(const Pattern& pattern, uint64_t cursor = 0, size_t count = 10);

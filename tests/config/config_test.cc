@@ -112,7 +112,7 @@ TEST_CASE("the embedded default is the text of config/warpengine.yaml on disk") 
   CHECK(EmbeddedDefaultYaml() == on_disk);
 }
 
-TEST_CASE("the schema has the twenty-four documented keys and docs/configuration.md names each") {
+TEST_CASE("the schema has the thirty-one documented keys and docs/configuration.md names each") {
   std::vector<std::string> want = {"data_dir",
                                    "shards",
                                    "stats_interval_ms",
@@ -120,6 +120,13 @@ TEST_CASE("the schema has the twenty-four documented keys and docs/configuration
                                    "server.bind",
                                    "server.port",
                                    "server.http_port",
+                                   "server.requirepass",
+                                   "server.maxclients",
+                                   "server.io_threads",
+                                   "server.proto_max_bulk_len",
+                                   "server.client_query_buffer_limit",
+                                   "server.client_output_buffer_limit",
+                                   "server.shutdown_checkpoint",
                                    "wal.fsync",
                                    "wal.segment_bytes",
                                    "wal.compress_min_bytes",
@@ -476,20 +483,20 @@ TEST_CASE("Validate requires distinct front-end ports unless the OS chooses them
 
 TEST_CASE("DescribeKeys lists every key with its type, range, help and default") {
   std::string text = DescribeKeys();
-  CHECK(SchemaKeys().size() == 24);
+  CHECK(SchemaKeys().size() == 31);
   CHECK(text.find(
-            "wal.fsync                         always|everysec|no     When a write-ahead log") !=
+            "wal.fsync                          always|everysec|no     When a write-ahead log") !=
         std::string::npos);
   CHECK(text.find("(default: everysec)\n") != std::string::npos);
-  CHECK(
-      text.find("shards                            uint 0..256            Spacetime shard count") !=
-      std::string::npos);
-  CHECK(text.find("wal.segment_bytes                 bytes 1MiB..4GiB") != std::string::npos);
+  CHECK(text.find(
+            "shards                             uint 0..256            Spacetime shard count") !=
+        std::string::npos);
+  CHECK(text.find("wal.segment_bytes                  bytes 1MiB..4GiB") != std::string::npos);
   CHECK(text.find("rotated at this size. (default: 64MiB)\n") != std::string::npos);
-  CHECK(text.find("stats_interval_ms                 uint 10..60000 ms") != std::string::npos);
+  CHECK(text.find("stats_interval_ms                  uint 10..60000 ms") != std::string::npos);
   CHECK(text.find("(default: ./data)\n") != std::string::npos);
-  CHECK(text.find("tiers.cold.cache_bytes            bytes >= 1MiB") != std::string::npos);
-  CHECK(text.find("tiers.hot.max_bytes               bytes                  Memory") !=
+  CHECK(text.find("tiers.cold.cache_bytes             bytes >= 1MiB") != std::string::npos);
+  CHECK(text.find("tiers.hot.max_bytes                bytes                  Memory") !=
         std::string::npos);
 }
 

@@ -25,6 +25,25 @@ std::unique_ptr<ChildProcess> StartWarpd(std::vector<std::string> args) {
   return child;
 }
 
+// The port a listener logged ("resp: listening on 127.0.0.1:PORT"), or "" if not found.
+std::string LoggedPort(const std::string& output, const std::string& listener) {
+  std::string marker = listener + ": listening on 127.0.0.1:";
+  size_t at = output.find(marker);
+  if (at == std::string::npos) return "";
+  at += marker.size();
+  size_t end = output.find_first_not_of("0123456789", at);
+  return output.substr(at, end - at);
+}
+
+// Runs redis-cli against `port` and returns what it printed (bounded in time).
+std::string RedisCli(const std::string& port, std::vector<std::string> args) {
+  args.insert(args.begin(), {"redis-cli", "-h", "127.0.0.1", "-p", port});
+  auto cli = ChildProcess::Start(args);
+  REQUIRE(cli);
+  cli->Wait(10s);
+  return cli->output();
+}
+
 nlohmann::json ReadManifest(const std::string& data_dir) {
   return nlohmann::json::parse(testing::ReadFileOrEmpty(filename::Manifest(data_dir)));
 }
@@ -66,7 +85,7 @@ TEST_CASE("warpd on the shipped config serves until SIGTERM and then shuts down 
 
 TEST_CASE("SIGINT stops warpd as cleanly as SIGTERM") {
   testing::TempDir tmp;
-  auto warpd = StartWarpd({"--data", tmp.Sub("data"), "--port", "0"});
+  auto warpd = StartWarpd({"--data", tmp.Sub("data"), "--port", "0", "--http-port", "0"});
   REQUIRE(warpd->WaitForOutput("warpd ready", 30s));
   warpd->Signal(SIGINT);
   CHECK(warpd->Wait(30s) == 0);
@@ -75,9 +94,9 @@ TEST_CASE("SIGINT stops warpd as cleanly as SIGTERM") {
 
 TEST_CASE("a second warpd on the same data directory is refused with the first one's pid") {
   testing::TempDir tmp;
-  auto first = StartWarpd({"--data", tmp.Sub("data"), "--port", "0"});
+  auto first = StartWarpd({"--data", tmp.Sub("data"), "--port", "0", "--http-port", "0"});
   REQUIRE(first->WaitForOutput("warpd ready", 30s));
-  auto second = StartWarpd({"--data", tmp.Sub("data"), "--port", "0"});
+  auto second = StartWarpd({"--data", tmp.Sub("data"), "--port", "0", "--http-port", "0"});
   CHECK(second->Wait(30s) == 1);
   CHECK(second->output().find("is locked by pid " + std::to_string(first->pid())) !=
         std::string::npos);
@@ -87,11 +106,11 @@ TEST_CASE("a second warpd on the same data directory is refused with the first o
 
 TEST_CASE("after kill -9 the next warpd starts and reports the unclean shutdown") {
   testing::TempDir tmp;
-  auto first = StartWarpd({"--data", tmp.Sub("data"), "--port", "0"});
+  auto first = StartWarpd({"--data", tmp.Sub("data"), "--port", "0", "--http-port", "0"});
   REQUIRE(first->WaitForOutput("warpd ready", 30s));
   first->Signal(SIGKILL);
   CHECK(first->Wait(30s) == 128 + SIGKILL);
-  auto second = StartWarpd({"--data", tmp.Sub("data"), "--port", "0"});
+  auto second = StartWarpd({"--data", tmp.Sub("data"), "--port", "0", "--http-port", "0"});
   REQUIRE(second->WaitForOutput("warpd ready", 30s));
   CHECK(second->output().find("previous session did not close cleanly") != std::string::npos);
   CHECK(ReadManifest(tmp.Sub("data"))["open_count"] == 2);
@@ -117,6 +136,44 @@ TEST_CASE("a configuration file error names the file, the line and the key") {
   CHECK(warpd->Wait(10s) == 2);
   CHECK(warpd->output() ==
         "warpd: " + config + ":2: shards: expected an unsigned integer, got 'four'\n");
+}
+
+TEST_CASE(
+    "redis-cli writes through warpd, SHUTDOWN checkpoints and exits 0, and a restart "
+    "serves the data again") {
+  testing::TempDir tmp;
+  std::string data = tmp.Sub("data");
+  auto warpd = StartWarpd({"--data", data, "--port", "0", "--http-port", "0"});
+  REQUIRE(warpd->WaitForOutput("warpd ready", 30s));
+  std::string port = LoggedPort(warpd->output(), "resp");
+  REQUIRE_FALSE(port.empty());
+  CHECK_FALSE(LoggedPort(warpd->output(), "http").empty());
+  CHECK(RedisCli(port, {"SET", "greeting", "hello world"}) == "OK\n");
+  CHECK(RedisCli(port, {"GET", "greeting"}) == "hello world\n");
+  RedisCli(port, {"SHUTDOWN"});
+  CHECK(warpd->Wait(30s) == 0);
+  CHECK(warpd->output().find("SHUTDOWN requested by a client") != std::string::npos);
+  CHECK(warpd->output().find("shutdown checkpoint taken") != std::string::npos);
+  CHECK(ReadManifest(data)["clean_shutdown"] == true);
+
+  auto again = StartWarpd({"--data", data, "--port", "0", "--http-port", "0"});
+  REQUIRE(again->WaitForOutput("warpd ready", 30s));
+  port = LoggedPort(again->output(), "resp");
+  CHECK(RedisCli(port, {"GET", "greeting"}) == "hello world\n");
+  again->Signal(SIGTERM);
+  CHECK(again->Wait(30s) == 0);
+}
+
+TEST_CASE("a RESP port already in use stops warpd with an error naming the address") {
+  testing::TempDir tmp;
+  auto first = StartWarpd({"--data", tmp.Sub("one"), "--port", "0", "--http-port", "0"});
+  REQUIRE(first->WaitForOutput("warpd ready", 30s));
+  std::string port = LoggedPort(first->output(), "resp");
+  auto second = StartWarpd({"--data", tmp.Sub("two"), "--port", port, "--http-port", "0"});
+  CHECK(second->Wait(30s) == 1);
+  CHECK(second->output().find("cannot listen on 127.0.0.1:" + port) != std::string::npos);
+  first->Signal(SIGTERM);
+  CHECK(first->Wait(30s) == 0);
 }
 
 }  // namespace warp

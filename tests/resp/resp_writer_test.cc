@@ -92,6 +92,11 @@ TEST_CASE("booleans are #t and #f in RESP3 and the integers 1 and 0 in RESP2") {
   CheckBoth([](ReplyWriter& w) { w.Boolean(false); }, ":0\r\n", "#f\r\n");
 }
 
+TEST_CASE("text for humans is a verbatim txt string in RESP3 and a bulk string in RESP2") {
+  CheckBoth([](ReplyWriter& w) { w.Verbatim("a:1\r\n"); }, "$5\r\na:1\r\n\r\n",
+            "=9\r\ntxt:a:1\r\n\r\n");
+}
+
 TEST_CASE("switching the protocol changes the encoding of later replies only") {
   std::string out;
   ReplyWriter writer(&out);

@@ -27,8 +27,10 @@ struct Entry {
   std::string key;
   std::string value;
   uint64_t version = 0;
+  int64_t expire_at_ms = 0;
   bool operator==(const Entry& o) const {
-    return key == o.key && value == o.value && version == o.version;
+    return key == o.key && value == o.value && version == o.version &&
+           expire_at_ms == o.expire_at_ms;
   }
 };
 
@@ -48,7 +50,9 @@ SnapshotInfo WriteSnapshot(FileSystem* fs, const std::string& dir, uint32_t shar
                            const std::vector<Entry>& entries) {
   std::unique_ptr<SnapshotWriter> writer;
   REQUIRE(SnapshotWriter::Create(fs, dir, shard, lsn, &writer).ok());
-  for (const Entry& e : entries) REQUIRE(writer->Add(e.key, e.value, e.version).ok());
+  for (const Entry& e : entries) {
+    REQUIRE(writer->Add(e.key, e.value, e.version, e.expire_at_ms).ok());
+  }
   SnapshotInfo info;
   Status s = writer->Finish(&info);
   INFO(s.ToString());
@@ -62,8 +66,8 @@ Status ReadAll(const std::string& path, uint32_t shard, std::vector<Entry>* entr
   entries->clear();
   return ReadSnapshot(
       fs(), path, shard,
-      [entries](std::string_view key, std::string_view value, uint64_t version) {
-        entries->push_back({std::string(key), std::string(value), version});
+      [entries](const SnapshotEntry& e) {
+        entries->push_back({std::string(e.key), std::string(e.value), e.version, e.expire_at_ms});
         return Status::OK();
       },
       info);
@@ -119,16 +123,28 @@ std::vector<std::string> Names(const std::string& dir) {
 }
 
 // The worked example of docs/snapshot_format.md: shard 3, LSN 42, created
-// 2026-11-24T10:00:00.000Z, user:1 = ada (version 7) and cat = meow (version 42).
+// 2026-11-24T10:00:00.000Z, user:1 = ada (version 7, expiring at 2026-11-24T10:01:00.000Z) and
+// cat = meow (version 42, no expiry), in one block with the expiry flag.
 constexpr uint64_t kExampleCreatedMs = 1795514400000;
+constexpr int64_t kExampleExpiryMs = 1795514460000;
 const char* const kExampleHex =
+    "57 41 52 50 53 4e 50 31 01 00 00 00 03 00 00 00 2a 00 00 00 00 00 00 00 00 7d ff 0c a2 01 "
+    "00 00 f0 1a 74 a3 6f 27 eb 1c 34 00 00 00 34 00 00 00 02 00 00 00 02 06 75 73 65 72 3a 31 "
+    "03 61 64 61 07 00 00 00 00 00 00 00 60 67 00 0d a2 01 00 00 03 63 61 74 04 6d 65 6f 77 2a "
+    "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 02 00 00 00 00 00 00 00 10 00 00 00 00 00 00 "
+    "00 2a 00 00 00 00 00 00 00 01 00 00 00 fc 89 fc e7 57 41 52 50 53 4e 50 45";
+// The same two entries as a snapshot written before the expiry flag existed (block flags 0, no
+// expiry field): the first worked example of the format, still readable.
+const char* const kLegacyExampleHex =
     "57 41 52 50 53 4e 50 31 01 00 00 00 03 00 00 00 2a 00 00 00 00 00 00 00 00 7d ff 0c a2 01 "
     "00 00 f0 1a 74 a3 e9 55 e0 2d 24 00 00 00 24 00 00 00 02 00 00 00 00 06 75 73 65 72 3a 31 "
     "03 61 64 61 07 00 00 00 00 00 00 00 03 63 61 74 04 6d 65 6f 77 2a 00 00 00 00 00 00 00 02 "
     "00 00 00 00 00 00 00 10 00 00 00 00 00 00 00 2a 00 00 00 00 00 00 00 01 00 00 00 fc 89 fc "
     "e7 57 41 52 50 53 4e 50 45";
 
-std::string ExampleFile() {
+// The example file with the given block flags (kBlockFlagExpiry: the current writer's layout;
+// 0: the legacy one, which cannot hold user:1's expiry).
+std::string ExampleFile(uint8_t block_flags = snapshot::kBlockFlagExpiry) {
   std::string file;
   snapshot::Header h;
   h.shard = 3;
@@ -136,11 +152,12 @@ std::string ExampleFile() {
   h.created_unix_ms = kExampleCreatedMs;
   snapshot::EncodeHeader(h, &file);
   std::string raw;
-  snapshot::AppendEntry("user:1", "ada", 7, &raw);
-  snapshot::AppendEntry("cat", "meow", 42, &raw);
+  snapshot::AppendEntry({"user:1", "ada", 7, kExampleExpiryMs}, block_flags, &raw);
+  snapshot::AppendEntry({"cat", "meow", 42, 0}, block_flags, &raw);
   snapshot::BlockHeader b;
   b.raw_len = static_cast<uint32_t>(raw.size());
   b.entries = 2;
+  b.flags = block_flags;
   char block_header[snapshot::kBlockHeaderSize];
   snapshot::EncodeBlockHeader(b, raw, block_header);
   file.append(block_header, sizeof(block_header));
@@ -208,14 +225,16 @@ TEST_CASE("snapshot file names carry the LSN in twenty digits and parse back wit
 // These bytes are the worked example of docs/snapshot_format.md: keep the two in step.
 TEST_CASE("the snapshot of shard 3 at LSN 42 holding two entries has the documented bytes") {
   std::string file = ExampleFile();
-  REQUIRE(file.size() == 129);
+  REQUIRE(file.size() == 145);
   CHECK(ToHex(file) == kExampleHex);
+  CHECK(ToHex(ExampleFile(0)) == kLegacyExampleHex);
 }
 
 TEST_CASE("the writer produces the documented bytes apart from the creation time") {
   TempDir tmp;
-  SnapshotInfo info =
-      WriteSnapshot(fs(), tmp.path(), 3, 42, {{"user:1", "ada", 7}, {"cat", "meow", 42}});
+  const std::vector<Entry> example_entries = {{"user:1", "ada", 7, kExampleExpiryMs},
+                                              {"cat", "meow", 42, 0}};
+  SnapshotInfo info = WriteSnapshot(fs(), tmp.path(), 3, 42, example_entries);
   std::string file = ReadFileOrEmpty(info.path);
   std::string example = ExampleFile();
   REQUIRE(file.size() == example.size());
@@ -223,7 +242,7 @@ TEST_CASE("the writer produces the documented bytes apart from the creation time
   CHECK(file.substr(0, 24) == example.substr(0, 24));
   CHECK(file.substr(36) == example.substr(36));
   CHECK(info.path == tmp.Sub("snapshot-00000000000000000042.snap"));
-  CHECK(info.file_bytes == 129);
+  CHECK(info.file_bytes == 145);
   CHECK(info.keys == 2);
   CHECK(info.logical_bytes == 16);
   CHECK(info.blocks == 1);
@@ -231,9 +250,35 @@ TEST_CASE("the writer produces the documented bytes apart from the creation time
   std::vector<Entry> entries;
   SnapshotInfo read_info;
   REQUIRE(ReadAll(info.path, 3, &entries, &read_info).ok());
-  CHECK(entries == std::vector<Entry>{{"user:1", "ada", 7}, {"cat", "meow", 42}});
+  CHECK(entries == example_entries);
   CHECK(read_info.created == info.created);
   CHECK(read_info.created.size() == std::string("2026-11-24T10:00:00.000Z").size());
+}
+
+TEST_CASE("a snapshot written before the expiry flag reads back with no expiries") {
+  TempDir tmp;
+  std::string path = tmp.Sub(filename::SnapshotFileName(42));
+  WriteFileOrDie(path, ExampleFile(0));
+  std::vector<Entry> entries;
+  SnapshotInfo info;
+  REQUIRE(ReadAll(path, 3, &entries, &info).ok());
+  CHECK(info.file_bytes == 129);
+  CHECK(entries == std::vector<Entry>{{"user:1", "ada", 7, 0}, {"cat", "meow", 42, 0}});
+}
+
+TEST_CASE("blocks with and without the expiry flag mix in one file") {
+  TempDir tmp;
+  std::string path = tmp.Sub("mixed.snap");
+  std::string legacy, current;
+  snapshot::AppendEntry({"a", "1", 1, 0}, 0, &legacy);
+  snapshot::AppendEntry({"b", "22", 2, -5}, snapshot::kBlockFlagExpiry, &current);
+  snapshot::AppendEntry({"c", "333", 3, INT64_MAX}, snapshot::kBlockFlagExpiry, &current);
+  WriteFileOrDie(path, CraftedFile(5, {{legacy, 1}, {current, 2, snapshot::kBlockFlagExpiry}},
+                                   {3, 2 + 3 + 4, 0, 2}));
+  std::vector<Entry> read;
+  REQUIRE(ReadAll(path, 0, &read).ok());
+  CHECK(read ==
+        std::vector<Entry>{{"a", "1", 1, 0}, {"b", "22", 2, -5}, {"c", "333", 3, INT64_MAX}});
 }
 
 TEST_CASE("the example file reads back with its creation time in UTC") {
@@ -300,12 +345,12 @@ TEST_CASE("the sidecar describes the snapshot in readable JSON") {
 
 TEST_CASE("blocks are cut once 64 KiB are buffered and a larger entry gets a block of its own") {
   TempDir tmp;
-  // Each entry encodes to exactly 1024 bytes (1 + 8 + 2 + 1005 + 8), so 64 fill a block.
+  // Each entry encodes to exactly 1024 bytes (1 + 8 + 2 + 997 + 8 + 8), so 64 fill a block.
   std::vector<Entry> entries;
   for (int i = 0; i < 641; ++i) {
     char key[16];
     std::snprintf(key, sizeof(key), "k%07d", i);
-    entries.push_back({key, RandomBytes(1005, i), 1});
+    entries.push_back({key, RandomBytes(997, i), 1});
   }
   entries.push_back({"huge", std::string(3 << 20, 'h'), 1});  // compressible, 3 MiB
   entries.push_back({"tail", "t", 1});
@@ -319,12 +364,12 @@ TEST_CASE("blocks are cut once 64 KiB are buffered and a larger entry gets a blo
     snapshot::BlockHeader h = snapshot::DecodeBlockHeader(file.data() + offsets[i]);
     CHECK(h.entries == 64);
     CHECK(h.raw_len == 64 * 1024);
-    CHECK(h.flags == 0);  // random values: stored raw
+    CHECK(h.flags == snapshot::kBlockFlagExpiry);  // random values: stored raw
   }
   snapshot::BlockHeader big = snapshot::DecodeBlockHeader(file.data() + offsets[10]);
   CHECK(big.entries == 2);
-  CHECK(big.raw_len == 1024 + 1 + 4 + 4 + (3 << 20) + 8);
-  CHECK(big.flags == snapshot::kBlockFlagLz4);
+  CHECK(big.raw_len == 1024 + 1 + 4 + 4 + (3 << 20) + 8 + 8);
+  CHECK(big.flags == (snapshot::kBlockFlagLz4 | snapshot::kBlockFlagExpiry));
   CHECK(big.stored_len < big.raw_len / 100);
   CHECK(snapshot::DecodeBlockHeader(file.data() + offsets[11]).entries == 1);
   std::vector<Entry> read;
@@ -535,8 +580,8 @@ TEST_CASE("blocks with valid checksums but bad entries or counts are refused") {
   TempDir tmp;
   std::string path = tmp.Sub("crafted.snap");
   std::string two;
-  snapshot::AppendEntry("a", "1", 1, &two);
-  snapshot::AppendEntry("b", "22", 2, &two);
+  snapshot::AppendEntry({"a", "1", 1, 0}, 0, &two);
+  snapshot::AppendEntry({"b", "22", 2, 0}, 0, &two);
   std::vector<Entry> read;
   auto check = [&](const std::string& file, size_t offset, const std::string& problem) {
     WriteFileOrDie(path, file);
@@ -562,7 +607,10 @@ TEST_CASE("blocks with valid checksums but bad entries or counts are refused") {
   check(CraftedFile(5, {{"", 0}}, {0, 0, 0, 1}), block, "empty block");
   check(CraftedFile(5, {{two, 2, 0, 30}}, {2, 5, 0, 1}), block,
         "uncompressed block stores 25 bytes but claims 30");
-  check(CraftedFile(5, {{two, 2, 0x02}}, {2, 5, 0, 1}), block + 16, "unsupported block flags 0x02");
+  check(CraftedFile(5, {{two, 2, 0x04}}, {2, 5, 0, 1}), block + 16, "unsupported block flags 0x04");
+  // The expiry flag on entries written without expiries: the fields no longer line up.
+  check(CraftedFile(5, {{two, 2, snapshot::kBlockFlagExpiry}}, {2, 5, 0, 1}), block,
+        "malformed entry 2 of the block's 2");
   check(CraftedFile(5, {{two, 2, snapshot::kBlockFlagLz4, 40}}, {2, 5, 0, 1}), block,
         "LZ4 block does not decompress to 40 bytes");
   check(CraftedFile(5, {{"xy", 1, snapshot::kBlockFlagLz4, 1 << 20}}, {1, 0, 0, 1}), block,
@@ -577,9 +625,7 @@ TEST_CASE("a visitor's error stops the visit and is returned") {
   int seen = 0;
   Status s = ReadSnapshot(
       fs(), info.path, 0,
-      [&](std::string_view, std::string_view, uint64_t) {
-        return ++seen == 10 ? Status::Busy("enough") : Status::OK();
-      },
+      [&](const SnapshotEntry&) { return ++seen == 10 ? Status::Busy("enough") : Status::OK(); },
       nullptr);
   CHECK(s.IsBusy());
   CHECK(seen == 10);

@@ -37,7 +37,7 @@ std::unique_ptr<ChildProcess> ChildProcess::Start(const std::vector<std::string>
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    ::execv(args[0], args.data());
+    ::execvp(args[0], args.data());  // a bare name is looked up in PATH
     ::_exit(127);
   }
   ::close(fds[1]);

@@ -16,7 +16,8 @@ namespace warp::testing {
 
 class ChildProcess {
  public:
-  // Starts argv[0] with arguments argv[1..]; returns nullptr if fork/exec plumbing failed.
+  // Starts argv[0] (a path, or a bare name looked up in PATH) with arguments argv[1..];
+  // returns nullptr if fork/exec plumbing failed.
   static std::unique_ptr<ChildProcess> Start(const std::vector<std::string>& argv);
   ~ChildProcess();
 

@@ -173,3 +173,30 @@ TEST_CASE("inspect counts each shard's snapshots and names the newest LSN") {
 }
 
 }  // namespace warp::tools
+
+namespace warp::tools {
+
+TEST_CASE("snapshot dump shows an entry's expiry when it has one") {
+  testing::TempDir tmp;
+  std::unique_ptr<DataDir> data;
+  REQUIRE(DataDir::Open(tmp.path(), 1, &data).ok());
+  std::unique_ptr<SnapshotWriter> writer;
+  REQUIRE(SnapshotWriter::Create(DefaultFileSystem(), filename::ShardSnapshots(tmp.path(), 0), 0, 2,
+                                 &writer)
+              .ok());
+  REQUIRE(writer->Add("session", "t", 1, 1795514460000).ok());
+  REQUIRE(writer->Add("plain", "v", 2).ok());
+  REQUIRE(writer->Finish(nullptr).ok());
+  std::string text;
+  REQUIRE(DumpSnapshots(tmp.path(), 0u, /*json=*/false, &text).ok());
+  CHECK(text.find("    version 1  key=session  expire_at_ms=1795514460000  value=t\n"
+                  "    version 2  key=plain  value=v\n") != std::string::npos);
+  std::string out;
+  REQUIRE(DumpSnapshots(tmp.path(), 0u, /*json=*/true, &out).ok());
+  const auto entries = nlohmann::json::parse(out)["shards"][0]["snapshots"][0]["entries"];
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0]["expire_at_ms"] == 1795514460000);
+  CHECK_FALSE(entries[1].contains("expire_at_ms"));
+}
+
+}  // namespace warp::tools

@@ -99,3 +99,38 @@ TEST_CASE("wal dump of a shard that does not exist names the shard count") {
 }
 
 }  // namespace warp::tools
+
+namespace warp::tools {
+
+TEST_CASE("wal dump shows a put's expiry and the expire record, persist included") {
+  testing::TempDir tmp;
+  std::unique_ptr<DataDir> data;
+  REQUIRE(DataDir::Open(tmp.path(), 1, &data).ok());
+  std::unique_ptr<WalWriter> writer;
+  REQUIRE(WalWriter::Open(DefaultFileSystem(), filename::ShardWal(tmp.path(), 0), 0, 1, 1 << 20,
+                          &writer)
+              .ok());
+  REQUIRE(writer->AddPut(1, "session", "t", 1795514460000).ok());
+  REQUIRE(writer->AddExpire(2, "session", 1795514520000).ok());
+  REQUIRE(writer->AddExpire(3, "session", 0).ok());
+  REQUIRE(writer->AddPut(4, "plain", "v").ok());
+  REQUIRE(writer->Close().ok());
+  std::string text;
+  REQUIRE(DumpWal(tmp.path(), 0u, /*json=*/false, &text).ok());
+  CHECK(text.find("shard-00\n"
+                  "  lsn 1  put  key=session  expire_at_ms=1795514460000  value=t\n"
+                  "  lsn 2  expire  key=session  expire_at_ms=1795514520000\n"
+                  "  lsn 3  expire  key=session  expire_at_ms=0\n"
+                  "  lsn 4  put  key=plain  value=v\n") == 0);
+  std::string out;
+  REQUIRE(DumpWal(tmp.path(), 0u, /*json=*/true, &out).ok());
+  const auto records = nlohmann::json::parse(out)["shards"][0]["records"];
+  REQUIRE(records.size() == 4);
+  CHECK(records[0]["expire_at_ms"] == 1795514460000);
+  CHECK(records[2]["type"] == "expire");
+  CHECK(records[2]["expire_at_ms"] == 0);
+  CHECK_FALSE(records[2].contains("value"));
+  CHECK_FALSE(records[3].contains("expire_at_ms"));
+}
+
+}  // namespace warp::tools

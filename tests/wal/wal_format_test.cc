@@ -80,4 +80,33 @@ TEST_CASE("a delete of user:1 at LSN 18 has the documented bytes") {
         "06 65 04 da 07 00 00 00 02 00 12 00 00 00 00 00 00 00 06 75 73 65 72 3a 31");
 }
 
+// The expiry example of docs/wal_format.md.
+TEST_CASE("a put of user:1 = hello with an expiry at LSN 19 has the documented bytes") {
+  std::string payload;
+  wal::PutVarint32(&payload, 6);
+  payload += "user:1";
+  wal::PutFixed64(&payload, 1795514460000);  // 2026-11-24T10:01:00.000Z
+  wal::PutVarint32(&payload, 5);
+  payload += "hello";
+  std::string record;
+  wal::EncodeRecord(static_cast<uint8_t>(wal::RecordType::kPut), wal::kFlagExpiry, 19, payload,
+                    &record);
+  CHECK(ToHex(record) ==
+        "da a0 df 3f 15 00 00 00 01 02 13 00 00 00 00 00 00 00 "
+        "06 75 73 65 72 3a 31 60 67 00 0d a2 01 00 00 05 68 65 6c 6c 6f");
+}
+
+TEST_CASE("an expire record of user:1 at LSN 20 has the documented bytes") {
+  std::string payload;
+  wal::PutVarint32(&payload, 6);
+  payload += "user:1";
+  wal::PutFixed64(&payload, 1795514520000);  // 2026-11-24T10:02:00.000Z
+  std::string record;
+  wal::EncodeRecord(static_cast<uint8_t>(wal::RecordType::kExpire), wal::kFlagExpiry, 20, payload,
+                    &record);
+  CHECK(ToHex(record) ==
+        "eb 6e fa 0c 0f 00 00 00 03 02 14 00 00 00 00 00 00 00 "
+        "06 75 73 65 72 3a 31 c0 51 01 0d a2 01 00 00");
+}
+
 }  // namespace warp

@@ -335,3 +335,129 @@ TEST_CASE("after a power loss with nothing synced since a rotation the log is st
 }
 
 }  // namespace warp
+
+// Expiry: the put flag and the expire record.
+namespace warp {
+
+namespace {
+
+// A segment of shard 3 from LSN 1 holding `records` (each encoded with a valid checksum).
+struct RawRecord {
+  wal::RecordType type;
+  uint8_t flags;
+  std::string payload;
+};
+std::string SegmentOf(const std::vector<RawRecord>& records) {
+  std::string file;
+  wal::EncodeSegmentHeader(3, 1, &file);
+  uint64_t lsn = 1;
+  for (const RawRecord& r : records) {
+    wal::EncodeRecord(static_cast<uint8_t>(r.type), r.flags, lsn++, r.payload, &file);
+  }
+  return file;
+}
+
+std::string KeyPayload(const std::string& key) {
+  std::string payload;
+  wal::PutVarint32(&payload, static_cast<uint32_t>(key.size()));
+  return payload + key;
+}
+
+}  // namespace
+
+TEST_CASE("puts with expiries and expire records round trip, compressed or not") {
+  TempDir tmp;
+  std::string dir = tmp.Sub("wal");
+  std::string big(10000, 'z');
+  std::unique_ptr<WalWriter> writer;
+  REQUIRE(WalWriter::Open(fs(), dir, 3, 1, 1 << 20, &writer).ok());
+  writer->SetCompressMinBytes(256);
+  REQUIRE(writer->AddPut(1, "big", big, 1795514460000).ok());
+  REQUIRE(writer->AddPut(2, "plain", "v").ok());
+  REQUIRE(writer->AddExpire(3, "big", 0).ok());
+  REQUIRE(writer->AddExpire(4, "plain", INT64_MAX).ok());
+  REQUIRE(writer->AddPut(5, "", "", -1).ok());  // any nonzero value is stored as given
+  REQUIRE(writer->Sync().ok());
+  std::string file = ReadFileOrEmpty(writer->segment_path());
+  CHECK(file[RecordOffsets(file)[0] + 9] == (wal::kFlagLz4Value | wal::kFlagExpiry));
+  CHECK(file[RecordOffsets(file)[1] + 9] == 0);
+  std::vector<WalRecord> records;
+  ReadSummary summary;
+  REQUIRE(ReadLog(fs(), dir, &records, &summary).ok());
+  REQUIRE(records.size() == 5);
+  auto type = [](wal::RecordType t) { return static_cast<uint8_t>(t); };
+  CHECK(records[0].type == type(wal::RecordType::kPut));
+  CHECK(records[0].value == big);
+  CHECK(records[0].expire_at_ms == 1795514460000);
+  CHECK(records[1].expire_at_ms == 0);
+  CHECK(records[2].type == type(wal::RecordType::kExpire));
+  CHECK(records[2].key == "big");
+  CHECK(records[2].value.empty());
+  CHECK(records[2].expire_at_ms == 0);
+  CHECK(records[3].expire_at_ms == INT64_MAX);
+  CHECK(records[4].expire_at_ms == -1);
+}
+
+TEST_CASE("a bit flip in the expiry of a put or an expire record is caught by the checksum") {
+  for (wal::RecordType type : {wal::RecordType::kPut, wal::RecordType::kExpire}) {
+    TempDir tmp;
+    std::string dir = tmp.Sub("wal");
+    std::unique_ptr<WalWriter> writer;
+    REQUIRE(WalWriter::Open(fs(), dir, 3, 1, 1 << 20, &writer).ok());
+    REQUIRE(writer->AddPut(1, "a", "1").ok());
+    if (type == wal::RecordType::kPut) {
+      REQUIRE(writer->AddPut(2, "k", "v", 1795514460000).ok());
+    } else {
+      REQUIRE(writer->AddExpire(2, "k", 1795514460000).ok());
+    }
+    REQUIRE(writer->AddPut(3, "b", "2").ok());
+    REQUIRE(writer->Close().ok());
+    std::string path = SegmentPaths(fs(), dir).back();
+    std::string file = ReadFileOrEmpty(path);
+    size_t bad = RecordOffsets(file)[1];
+    file[bad + wal::kRecordHeaderSize + 2 + 3] ^= 0x01;  // a byte of the expiry, after key "k"
+    WriteFileOrDie(path, file);
+    std::vector<WalRecord> records;
+    ReadSummary summary;
+    Status s = ReadLog(fs(), dir, &records, &summary);
+    CHECK(s.message() == "wal corruption in " + path + " at offset " + std::to_string(bad) +
+                             ": checksum mismatch; valid records follow, refusing to skip them");
+    CHECK(records.size() == 1);
+  }
+}
+
+TEST_CASE("an expiry field cut short, followed by extra bytes or without its flag is corruption") {
+  TempDir tmp;
+  std::string dir = tmp.Sub("wal");
+  REQUIRE(fs()->CreateDir(dir).ok());
+  std::string path = dir + "/" + wal::SegmentFileName(1);
+  const size_t second = wal::kSegmentHeaderSize + wal::kRecordHeaderSize + 2;  // after delete "k"
+  auto check = [&](const RawRecord& bad, const std::string& problem) {
+    WriteFileOrDie(path, SegmentOf({{wal::RecordType::kDelete, 0, KeyPayload("k")}, bad}));
+    std::vector<WalRecord> records;
+    ReadSummary summary;
+    Status s = ReadLog(fs(), dir, &records, &summary);
+    CHECK(s.message() ==
+          "wal corruption in " + path + " at offset " + std::to_string(second) + ": " + problem);
+    CHECK(summary.corrupt_offset == second);
+  };
+  std::string seven = KeyPayload("k") + std::string(7, '\x01');
+  std::string nine = KeyPayload("k") + std::string(9, '\x01');
+  check({wal::RecordType::kExpire, wal::kFlagExpiry, seven}, "malformed expire payload");
+  check({wal::RecordType::kExpire, wal::kFlagExpiry, nine}, "malformed expire payload");
+  check({wal::RecordType::kExpire, wal::kFlagExpiry, KeyPayload("k")}, "malformed expire payload");
+  // An expire record must carry the expiry flag (older builds refuse the log because of it).
+  std::string eight = KeyPayload("k") + std::string(8, '\x01');
+  check({wal::RecordType::kExpire, 0, eight}, "expire record with flags 0x00 (must be 0x02)");
+  check({wal::RecordType::kExpire, wal::kFlagExpiry | wal::kFlagLz4Value, eight},
+        "expire record with flags 0x03 (must be 0x02)");
+  // A put that claims an expiry but is too short to hold it and a value length.
+  check({wal::RecordType::kPut, wal::kFlagExpiry, seven}, "malformed put payload");
+  // A put written without an expiry but flagged with one: the value no longer lines up.
+  std::string put = KeyPayload("k");
+  wal::PutVarint32(&put, 3);
+  put += "abc";
+  check({wal::RecordType::kPut, wal::kFlagExpiry, put}, "malformed put payload");
+}
+
+}  // namespace warp

@@ -134,3 +134,33 @@ TEST_CASE("incompressible values above the threshold are stored raw") {
 }
 
 }  // namespace warp
+
+namespace warp {
+
+TEST_CASE("the writer encodes an expiring put and an expire record as the format describes") {
+  TempDir tmp;
+  std::string dir = tmp.Sub("wal");
+  std::unique_ptr<WalWriter> writer;
+  REQUIRE(WalWriter::Open(DefaultFileSystem(), dir, 3, 19, 1 << 20, &writer).ok());
+  REQUIRE(writer->AddPut(19, "user:1", "hello", 1795514460000).ok());
+  REQUIRE(writer->AddExpire(20, "user:1", 1795514520000).ok());
+  REQUIRE(writer->Close().ok());
+  std::string file = testing::ReadFileOrEmpty(dir + "/" + wal::SegmentFileName(19));
+  std::string expected;
+  std::string put, expire;
+  wal::PutVarint32(&put, 6);
+  put += "user:1";
+  wal::PutFixed64(&put, 1795514460000);
+  wal::PutVarint32(&put, 5);
+  put += "hello";
+  wal::PutVarint32(&expire, 6);
+  expire += "user:1";
+  wal::PutFixed64(&expire, 1795514520000);
+  wal::EncodeRecord(static_cast<uint8_t>(wal::RecordType::kPut), wal::kFlagExpiry, 19, put,
+                    &expected);
+  wal::EncodeRecord(static_cast<uint8_t>(wal::RecordType::kExpire), wal::kFlagExpiry, 20, expire,
+                    &expected);
+  CHECK(file.substr(wal::kSegmentHeaderSize) == expected);
+}
+
+}  // namespace warp
