@@ -17,7 +17,8 @@
 # Usage: bench/resp_vs_redis.sh [--requests N] [--rounds R] [--quick] [--modes "everysec always"]
 #                               [--pipelines "1 16"] [--tests set,get,incr,mset] [--clients C]
 #                               [--keyspace K] [--out DIR | --no-out]
-# Environment: BUILD_DIR (default build): warpd is $BUILD_DIR/bin/warpd.
+# Environment: BUILD_DIR (default build): warpd is $BUILD_DIR/bin/warpd. WARPD_EXTRA_ARGS: more
+# warpd arguments, e.g. "--set server.io_threads=1".
 #
 # For checking this script before warpd serves RESP, --warpd-cmd CMD (or WARPD_CMD) replaces the
 # warpd binary by any command taking warpd's arguments, e.g. the redis-server-based stand-in
@@ -40,6 +41,7 @@ MODES="everysec always"
 OUT_DIR="$REPO_ROOT/bench/results"
 BUILD_DIR="${BUILD_DIR:-build}"
 WARPD_CMD="${WARPD_CMD:-}"
+WARPD_EXTRA_ARGS="${WARPD_EXTRA_ARGS:-}"
 START_TIMEOUT_S=30
 STOP_TIMEOUT_S=30
 
@@ -175,7 +177,7 @@ start_warpd() {
   log="$dir/warpd.log"
   # shellcheck disable=SC2086 # WARPD_CMD may carry its own arguments
   $WARPD_CMD --config "$REPO_ROOT/config/warpengine.yaml" --data "$dir/data" --port 0 \
-    --set server.http_port=0 --set "wal.fsync=$mode" > "$log" 2>&1 < /dev/null &
+    --set server.http_port=0 --set "wal.fsync=$mode" $WARPD_EXTRA_ARGS > "$log" 2>&1 < /dev/null &
   WARPD_PID=$!
   deadline=$((SECONDS + START_TIMEOUT_S))
   until grep -q "warpd ready" "$log"; do

@@ -53,9 +53,25 @@ Status ShardLog::Append(wal::RecordType type, std::string_view key, std::string_
     std::lock_guard lock(mu_);
     s = AppendLocked(type, key, value, expire_at_ms, lsn);
   }
-  // A rotation or a failure may have completed callbacks; they run outside the append mutex.
-  if (has_ready_.load(std::memory_order_acquire)) RunReady();
+  if (has_ready_.load(std::memory_order_acquire)) HandOffReady();
   return s;
+}
+
+// A rotation or a failure completed callbacks during an append. The appending thread holds a
+// table slot lock, so they do not run here but in the next sync, which the WAL writer actor runs
+// on this request. Without an actor (before it starts, while it restarts) nobody else would run
+// them, and this thread does, as AwaitDurable syncs on its own thread then.
+void ShardLog::HandOffReady() {
+  bool has_handler = false;
+  {
+    std::lock_guard lock(wait_mu_);
+    has_handler = static_cast<bool>(on_sync_request_);
+  }
+  if (has_handler) {
+    RequestSync();  // a handler removed meanwhile runs them (SetSyncRequestHandler syncs)
+  } else {
+    RunReady();
+  }
 }
 
 Status ShardLog::AppendLocked(wal::RecordType type, std::string_view key, std::string_view value,
@@ -249,7 +265,7 @@ uint64_t ShardLog::SetSyncRequestHandler(std::function<void()> handler) {
     on_sync_request_ = std::move(handler);
     token = ++handler_token_;
     if (on_sync_request_ && sync_requested()) pending = on_sync_request_;
-    orphaned_futures = !on_sync_request_ && !callbacks_.empty();
+    orphaned_futures = !on_sync_request_ && (!callbacks_.empty() || !ready_.empty());
     WakeLocked(/*all=*/true);  // blocked waiters re-check who syncs
   }
   if (pending) pending();

@@ -101,8 +101,10 @@ class ShardLog {
   // failed first (at once if it already had). Raises a sync request as AwaitDurable does, or
   // syncs on this thread when no handler is installed. After Close(), and for a callback still
   // pending when Close() ends (an LSN that was never appended), done(Unavailable). Each done
-  // runs exactly once and never while the log holds a lock of its own; it must still be short
-  // (the syncing thread runs the next group's sync after it): post to your own loop.
+  // runs exactly once, never while the log holds a lock of its own and, while a sync handler is
+  // installed, never on a thread that is appending (which may hold a table slot lock); it must
+  // still be short (the syncing thread runs the next group's sync after it) and must not write
+  // to the log: post to your own loop.
   void OnDurable(uint64_t lsn, std::function<void(Status)> done);
   // OnDurable as a future.
   std::future<Status> DurableFuture(uint64_t lsn);
@@ -157,6 +159,8 @@ class ShardLog {
   // Runs the callbacks readied so far. Called by every public method that may ready some,
   // after it released its locks, so that no callback runs under a lock of the log.
   void RunReady();
+  // After an append: has the next sync run the callbacks its rotation or failure readied.
+  void HandOffReady();
 
   FileSystem* const fs_;
   const std::string dir_;

@@ -368,29 +368,50 @@ TEST_CASE("after a failed fsync pending and later callbacks get the sticky error
   CHECK(log->Close().ToString() == failed.ToString());
 }
 
-TEST_CASE("a callback completed by a rotation runs after the append released its lock") {
+TEST_CASE("a callback completed by a rotation runs on the syncing thread, not the appender") {
   TempDir tmp;
   ShardLogOptions options = Small();
   options.segment_bytes = 4096;
-  std::unique_ptr<ShardLog> log = OpenIdleLog(tmp, DefaultFileSystem(), options);
+  std::unique_ptr<ShardLog> log;
+  REQUIRE(ShardLog::Open(DefaultFileSystem(), tmp.Sub("wal"), 0, 1, options, &log).ok());
+  std::atomic<int> requests{0};
+  log->SetSyncRequestHandler([&] { ++requests; });
   uint64_t first = 0;
   REQUIRE(log->AppendPut("first", "v", &first).ok());
-  // The callback appends itself: run under the append mutex, it would deadlock.
   Completion done;
-  uint64_t inner = 0;
-  Status inner_status;
-  log->OnDurable(first, [&](Status s) {
-    inner_status = log->AppendPut("inner", "v", &inner);
-    done.Callback()(std::move(s));
-  });
+  log->OnDurable(first, done.Callback());
+  CHECK(requests == 1);
   uint64_t lsn = 0;
-  for (int i = 0; i < 20 && done.calls == 0; ++i) {
+  while (log->durable_lsn() < first) {
     REQUIRE(log->AppendPut("fill", std::string(1000, 'f'), &lsn).ok());  // rotates at 4 KiB
+    REQUIRE(lsn < 20);
   }
+  // The rotation made `first` durable, but the appender handed the callback on.
+  CHECK(done.calls == 0);
+  CHECK(log->sync_requested());
+  std::thread::id syncer;
+  std::thread actor([&] {
+    syncer = std::this_thread::get_id();
+    (void)log->SyncNow();
+  });
+  actor.join();
   CHECK(done.calls == 1);
   CHECK(done.status.ok());
-  CHECK(inner_status.ok());
-  CHECK(inner > first);
+  CHECK(done.thread == syncer);
+  REQUIRE(log->Close().ok());
+}
+
+TEST_CASE("removing the sync handler syncs at once for the pending callbacks") {
+  TempDir tmp;
+  std::unique_ptr<ShardLog> log = OpenIdleLog(tmp);
+  uint64_t lsn = 0;
+  REQUIRE(log->AppendPut("k", "v", &lsn).ok());
+  Completion done;
+  log->OnDurable(lsn, done.Callback());
+  CHECK(done.calls == 0);
+  log->SetSyncRequestHandler(nullptr);  // the actor stopped: nobody else would sync
+  CHECK(done.calls == 1);
+  CHECK(done.status.ok());
   REQUIRE(log->Close().ok());
 }
 
