@@ -31,29 +31,33 @@ void ClientRegistry::SetName(ClientState* client, std::string_view name) {
   client->name.assign(name);
 }
 
+void ClientRegistry::SetLibName(ClientState* client, std::string_view name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  client->lib_name.assign(name);
+}
+
+void ClientRegistry::SetLibVersion(ClientState* client, std::string_view version) {
+  std::lock_guard<std::mutex> lock(mu_);
+  client->lib_ver.assign(version);
+}
+
 std::string ClientRegistry::Name(const ClientState& client) const {
   std::lock_guard<std::mutex> lock(mu_);
   return client.name;
 }
 
-size_t ClientRegistry::KillById(uint64_t id) {
-  std::function<void()> close;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = clients_.find(id);
-    if (it == clients_.end()) return 0;
-    close = it->second.close;
-  }
-  close();
-  return 1;
-}
-
-size_t ClientRegistry::KillByAddr(std::string_view addr) {
+size_t ClientRegistry::Kill(const KillFilter& filter) {
   std::vector<std::function<void()>> closes;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (filter.no_normal) return 0;
     for (const auto& [id, entry] : clients_) {
-      if (entry.client->addr == addr) closes.push_back(entry.close);
+      const ClientState& client = *entry.client;
+      if (filter.id != 0 && client.id != filter.id) continue;
+      if (!filter.addr.empty() && client.addr != filter.addr) continue;
+      if (!filter.laddr.empty() && client.laddr != filter.laddr) continue;
+      if (filter.skip_id != 0 && client.id == filter.skip_id) continue;
+      closes.push_back(entry.close);
     }
   }
   for (auto& close : closes) close();

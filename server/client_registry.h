@@ -34,13 +34,22 @@ class ClientRegistry {
   // Runs fn for every client in id order while holding the registry's mutex: fn must not call
   // back into the registry.
   void ForEach(const std::function<void(const ClientState&)>& fn) const;
-  // CLIENT SETNAME: sets the name under the mutex.
+  // CLIENT SETNAME / SETINFO: set fields other threads read, under the mutex.
   void SetName(ClientState* client, std::string_view name);
+  void SetLibName(ClientState* client, std::string_view name);
+  void SetLibVersion(ClientState* client, std::string_view version);
   std::string Name(const ClientState& client) const;
 
-  // Asks the connections matching to close (CLIENT KILL). Returns how many matched.
-  size_t KillById(uint64_t id);
-  size_t KillByAddr(std::string_view addr);
+  // CLIENT KILL's filters, all of which a client must match (unset ones match every client).
+  struct KillFilter {
+    uint64_t id = 0;         // 0 = any
+    std::string addr;        // "" = any
+    std::string laddr;       // "" = any
+    bool no_normal = false;  // TYPE master|replica|pubsub: this server has none of those
+    uint64_t skip_id = 0;    // SKIPME yes: the calling client's id (0 = skip none)
+  };
+  // Asks the matching connections to close. Returns how many matched.
+  size_t Kill(const KillFilter& filter);
   // Asks every connection to close (shutdown).
   void CloseAll();
 

@@ -160,8 +160,15 @@ Status CommandContext::Peek(std::string_view key, std::string* value, Cosmic* co
   return GetIn(client.db, key, value, cosmic);
 }
 
+// A value read is recorded like a write (its version is the LSN that produced it): under
+// wal.fsync=always the reply waits until that write is durable, so no client reads a value a
+// power loss could still take back (Redis likewise sends no reply before the AOF fsync).
 Status CommandContext::GetIn(int db, std::string_view key, std::string* value, Cosmic* cosmic) {
-  return universe().Get(EncodeKey(db, key, KeyBuffer()), value, cosmic);
+  Cosmic local;
+  Cosmic* read = cosmic != nullptr ? cosmic : &local;
+  Status s = universe().Get(EncodeKey(db, key, KeyBuffer()), value, read);
+  if (s.ok()) NoteWrite(*read);
+  return s;
 }
 
 WriteResult CommandContext::Put(std::string_view key, std::string_view value,

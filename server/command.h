@@ -22,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -57,7 +58,8 @@ struct ClientState {
   // little-endian, 0 if none (others read; CLIENT LIST shows "cmd=client|list").
   std::atomic<uint64_t> last_subcommand{0};
   bool close_after_reply = false;  // QUIT, protocol error: close once the reply is written
-  // Library name/version from CLIENT SETINFO (shown in CLIENT LIST/INFO).
+  // Library name/version from CLIENT SETINFO (shown in CLIENT LIST/INFO; written under the
+  // registry lock).
   std::string lib_name;
   std::string lib_ver;
 };
@@ -107,12 +109,19 @@ struct ServerState {
   std::atomic<int64_t> lastsave_s{0};    // Unix s of the last successful SAVE/BGSAVE (or start)
   std::atomic<bool> last_save_ok{true};  // the last SAVE/BGSAVE succeeded
   std::atomic<bool> bgsave_in_progress{false};  // a BGSAVE thread is running
+  std::mutex bgsave_mu;                         // guards bgsave_thread
+  std::thread bgsave_thread;  // the last BGSAVE's thread; warpd joins it before closing
   std::atomic<bool> shutdown_requested{false};  // SHUTDOWN: warpd stops after this reply
   bool shutdown_nosave = false;                 // SHUTDOWN NOSAVE
   std::string tcp_port;                         // "7379" as bound
   std::string config_file;                      // absolute path, or "" for the built-in default
   // Called by SHUTDOWN (wakes warpd's main thread).
   std::function<void()> request_shutdown;
+
+  ~ServerState() {
+    std::lock_guard<std::mutex> lock(bgsave_mu);
+    if (bgsave_thread.joinable()) bgsave_thread.join();
+  }
 };
 
 // What a handler gets. args[0] is the command name as the client sent it.
@@ -151,7 +160,8 @@ class CommandContext {
 
   // Records a write done directly on the Universe (not through the helpers above).
   void NoteWrite(const Cosmic& cosmic);
-  // Highest LSN written per shard by this batch of commands (the connection reads and clears).
+  // Highest LSN per shard written or read by this batch of commands (the connection reads and
+  // clears it; under wal.fsync=always the replies wait until those LSNs are durable).
   std::vector<std::pair<uint32_t, uint64_t>>* pending_writes = nullptr;
 
   // Reusable buffer for values (keeps its capacity across commands of one connection).

@@ -39,13 +39,18 @@ struct FrontEnds::Listener {
       start;
   std::function<void()> stop;
 
-  std::mutex stop_mu;  // taken by Stop(), before mu
+  std::mutex stop_mu;  // serializes Start() and Stop(); taken before mu
   mutable std::mutex mu;
   uint16_t bound_port = 0;  // 0 until the first successful start
-  bool running = false;     // the server is started and not stopped
+  // FrontEnds::Start started the server and no actor owns it yet: the first incarnation adopts
+  // it. Every later incarnation starts the server itself (after its predecessor stopped it).
+  bool adopt_pending = false;
   caf::actor_addr owner;    // the actor incarnation that owns the running server
+  uint64_t generation = 0;  // counts successful starts (guarded by stop_mu)
 
-  Status Start() {
+  // Starts the server; *started receives this start's generation.
+  Status Start(uint64_t* started = nullptr) {
+    std::lock_guard<std::mutex> starting(stop_mu);
     uint16_t port;
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -56,9 +61,15 @@ struct FrontEnds::Listener {
     std::lock_guard<std::mutex> lock(mu);
     if (s.ok()) {
       bound_port = bound;
-      running = true;
+      ++generation;
+      if (started) *started = generation;
     }
     return s;
+  }
+
+  uint64_t CurrentGeneration() {
+    std::lock_guard<std::mutex> lock(stop_mu);
+    return generation;
   }
 
   // Serialized: the owner actor's exit and FrontEnds::Stop may both stop the server, and
@@ -66,8 +77,13 @@ struct FrontEnds::Listener {
   void Stop() {
     std::lock_guard<std::mutex> stopping(stop_mu);
     stop();
-    std::lock_guard<std::mutex> lock(mu);
-    running = false;
+  }
+
+  // Stops the server only if it is still the one started as `started`: an actor's exit must
+  // not stop the server its successor has already started again.
+  void StopIf(uint64_t started) {
+    std::lock_guard<std::mutex> stopping(stop_mu);
+    if (generation == started) stop();
   }
 
   // An event loop died: its owner actor quits with the reason, and its supervisor restarts it.
@@ -93,10 +109,14 @@ caf::behavior ListenerActor(caf::event_based_actor* self,
   {
     std::lock_guard<std::mutex> lock(listener->mu);
     listener->owner = self->address();
-    adopt = listener->running;
+    adopt = listener->adopt_pending;
+    listener->adopt_pending = false;
   }
-  if (!adopt) {
-    Status s = listener->Start();
+  uint64_t generation = 0;
+  if (adopt) {
+    generation = listener->CurrentGeneration();
+  } else {
+    Status s = listener->Start(&generation);
     if (!s.ok()) {
       log::Error(listener->name, ": ", s.ToString());
       self->quit(caf::make_error(caf::sec::runtime_error, listener->name + ": " + s.ToString()));
@@ -104,7 +124,7 @@ caf::behavior ListenerActor(caf::event_based_actor* self,
     }
     log::Info(listener->name, ": listening again on ", listener->bind, ":", listener->bound_port);
   }
-  self->attach_functor([listener] { listener->Stop(); });
+  self->attach_functor([listener, generation] { listener->StopIf(generation); });
   return {
       [self, listener](listener_failed_atom, const std::string& why) {
         log::Error(listener->name, ": event loop failed: ", why, "; restarting the listener");
@@ -175,6 +195,10 @@ Status FrontEnds::Start(const ServerOptions& options) {
     if (!s.ok()) resp_->Stop();
   }
   if (!s.ok()) return s;
+  for (const auto& listener : {resp_, http_}) {
+    std::lock_guard<std::mutex> lock(listener->mu);
+    listener->adopt_pending = true;
+  }
 
   supervision::SupervisorFlags flags;
   flags.name = "front-ends";

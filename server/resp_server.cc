@@ -1,10 +1,13 @@
 #include "server/resp_server.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <asio.hpp>
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -26,6 +29,8 @@ constexpr size_t kReadChunk = 16 * 1024;
 // A connection whose output buffer holds more than this after a batch writes it before it
 // parses further commands of the same read (bounds memory per batch of pipelined commands).
 constexpr size_t kBatchOutputFlush = 64 * 1024;
+// Buffers larger than this are freed after use instead of kept for the next batch.
+constexpr size_t kKeepBufferBytes = 1024 * 1024;
 
 // One event loop: an io_context and the thread that runs it.
 struct Loop {
@@ -49,17 +54,26 @@ std::string Endpoint(const tcp::endpoint& endpoint) {
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
+// Durability callbacks handed to the Universe and not yet run: Stop waits for them, since each
+// holds a connection whose socket belongs to a loop.
+using Outstanding = std::shared_ptr<std::atomic<int64_t>>;
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(ServerState* state, Loop* loop, tcp::socket socket, bool await_fsync)
+  Connection(ServerState* state, const std::shared_ptr<Loop>& loop, tcp::socket socket,
+             bool await_fsync, Outstanding outstanding)
       : state_(state),
-        loop_(loop),
+        loop_(loop.get()),
+        loop_ref_(loop),
+        outstanding_(std::move(outstanding)),
         socket_(std::move(socket)),
         parser_(ParserOptionsFrom(state->config)),
         writer_(&out_),
         await_fsync_(await_fsync) {
     read_buffer_.resize(kReadChunk);
   }
+
+  ~Connection() { Unregister(); }
 
   // Runs on the connection's loop: registers the client and starts reading. A connection over
   // maxclients gets Redis's error and is closed.
@@ -79,13 +93,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (!ec) client_.laddr = Endpoint(local);
     state_->counters.connections_received.fetch_add(1, std::memory_order_relaxed);
     std::weak_ptr<Connection> weak = shared_from_this();
-    Loop* loop = loop_;
+    std::weak_ptr<Loop> weak_loop = loop_ref_;
     bool admitted = state_->clients->Add(
         &client_,
-        [weak, loop] {
-          asio::post(loop->context, [weak] {
-            if (auto self = weak.lock()) self->Close();
-          });
+        [weak, weak_loop] {
+          if (auto loop = weak_loop.lock()) {
+            asio::post(loop->context, [weak] {
+              if (auto self = weak.lock()) self->Close();
+            });
+          }
         },
         state_->config.maxclients.load(std::memory_order_relaxed));
     if (!admitted) {
@@ -104,7 +120,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close() {
     if (closed_) return;
     closed_ = true;
-    if (registered_) state_->clients->Remove(client_.id);
+    Unregister();
     asio::error_code ec;
     socket_.close(ec);
   }
@@ -118,6 +134,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
  private:
+  // Leaves the client registry (once): on Close, or when a connection still open is destroyed
+  // with its loop at shutdown.
+  void Unregister() {
+    if (!registered_) return;
+    registered_ = false;
+    state_->clients->Remove(client_.id);
+  }
+
   static resp::ParserOptions ParserOptionsFrom(const RuntimeConfig& config) {
     resp::ParserOptions options;
     options.max_bulk_len = config.proto_max_bulk_len.load(std::memory_order_relaxed);
@@ -208,7 +232,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     CommandContext ctx(*state_, client_, writer_, args);
     ctx.pending_writes = &pending_writes_;
     ctx.scratch = &scratch_;
-    spec->handler(ctx);
+    try {
+      spec->handler(ctx);
+    } catch (const std::exception& e) {
+      // One command's failure (an allocation too large, say) is that command's error reply,
+      // never the event loop's end: drop its partial reply and say what happened.
+      out_.resize(reply_start);
+      writer_.Error(std::string("ERR ") + spec->name.data() + ": " + e.what());
+      log::Warn("client id=", client_.id, ": command '", spec->name, "' failed: ", e.what());
+    }
     uint64_t elapsed = cycle_clock::ToNanos(cycle_clock::Now() - start);
     bool failed = out_.size() > reply_start && out_[reply_start] == '-';
     state_->metrics->Record(loop_->index, static_cast<size_t>(spec - table.all().data()), elapsed,
@@ -231,9 +263,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     durability_waits_ = newest.size();
     durability_failed_ = false;
     for (const auto& [shard, lsn] : newest) {
-      state_->universe->OnDurable(shard, lsn, [self = shared_from_this()](Status status) {
-        asio::post(self->loop_->context, [self, status] { self->OnDurable(status); });
-      });
+      outstanding_->fetch_add(1, std::memory_order_relaxed);
+      state_->universe->OnDurable(shard, lsn,
+                                  [self = shared_from_this(), weak_loop = loop_ref_,
+                                   outstanding = outstanding_](Status status) {
+                                    if (auto loop = weak_loop.lock()) {
+                                      asio::post(loop->context,
+                                                 [self, status] { self->OnDurable(status); });
+                                    }
+                                    outstanding->fetch_sub(1, std::memory_order_release);
+                                  });
     }
   }
 
@@ -272,6 +311,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void AfterFlush() {
     if (client_.close_after_reply) return Close();
+    // A huge reply or value must not stay allocated for an idle connection.
+    ShrinkIfLarge(&sending_);
+    ShrinkIfLarge(&scratch_);
     // Commands left in the parser (the batch stopped at kBatchOutputFlush) run before reading.
     if (more_commands_ && !draining_) {
       asio::post(loop_->context, [self = shared_from_this()] {
@@ -282,8 +324,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     WaitReadable();
   }
 
+  static void ShrinkIfLarge(std::string* buffer) {
+    if (buffer->capacity() > kKeepBufferBytes) std::string().swap(*buffer);
+  }
+
   ServerState* const state_;
   Loop* const loop_;
+  const std::weak_ptr<Loop> loop_ref_;
+  const Outstanding outstanding_;
   tcp::socket socket_;
   resp::RequestParser parser_;
   resp::ReplyWriter writer_;
@@ -308,45 +356,82 @@ class Connection : public std::enable_shared_from_this<Connection> {
 struct RespServer::Impl {
   explicit Impl(ServerState* state) : state(state) {}
 
+  // Accepts on loop 0 and deals connections out round robin. A failed accept (out of file
+  // descriptors, say) is retried after a pause, logged once per pause, instead of spinning.
   void Accept() {
-    Loop& target = *loops[next_loop++ % loops.size()];
+    std::shared_ptr<Loop> target = loops[next_loop++ % loops.size()];
     acceptor->async_accept(
-        target.context, [this, &target](const asio::error_code& ec, tcp::socket socket) {
-          if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
-          if (!ec) {
-            auto connection =
-                std::make_shared<Connection>(state, &target, std::move(socket), await_fsync);
-            {
-              std::lock_guard<std::mutex> lock(connections_mu);
-              if (connections.size() >= prune_at) {
-                connections.erase(std::remove_if(connections.begin(), connections.end(),
-                                                 [](const auto& weak) { return weak.expired(); }),
-                                  connections.end());
-                prune_at = std::max<size_t>(1024, connections.size() * 2);
-              }
-              connections.push_back(connection);
-            }
-            asio::post(target.context, [connection] { connection->Start(); });
-          } else {
-            log::Warn("resp: accept failed: ", ec.message());
+        target->context, [this, target](const asio::error_code& ec, tcp::socket socket) {
+          if (stopping || ec == asio::error::operation_aborted || !acceptor->is_open()) return;
+          if (ec) {
+            log::Warn("resp: accept failed: ", ec.message(), "; retrying in ", kAcceptRetry.count(),
+                      " ms");
+            retry_timer->expires_after(kAcceptRetry);
+            retry_timer->async_wait([this](const asio::error_code& wait_ec) {
+              if (!wait_ec && !stopping) Accept();
+            });
+            return;
           }
+          auto connection = std::make_shared<Connection>(state, target, std::move(socket),
+                                                         await_fsync, outstanding);
+          {
+            std::lock_guard<std::mutex> lock(connections_mu);
+            if (connections.size() >= prune_at) {
+              connections.erase(std::remove_if(connections.begin(), connections.end(),
+                                               [](const auto& weak) { return weak.expired(); }),
+                                connections.end());
+              prune_at = std::max<size_t>(1024, connections.size() * 2);
+            }
+            connections.push_back(connection);
+          }
+          asio::post(target->context, [connection] { connection->Start(); });
           Accept();
         });
   }
 
+  static constexpr std::chrono::milliseconds kAcceptRetry{100};
+
   ServerState* state;
-  std::vector<std::unique_ptr<Loop>> loops;
+  std::vector<std::shared_ptr<Loop>> loops;
   std::unique_ptr<tcp::acceptor> acceptor;
-  size_t next_loop = 0;  // the acceptor's loop only
+  std::unique_ptr<asio::steady_timer> retry_timer;
+  size_t next_loop = 0;   // the acceptor's loop only
+  bool stopping = false;  // the acceptor's loop only
   bool await_fsync = false;
   uint16_t port = 0;
   bool running = false;
+  Outstanding outstanding = std::make_shared<std::atomic<int64_t>>(0);
   // The connections that may still be open, for shutdown (weak: a closed connection frees
   // itself; expired entries are pruned when the list doubles).
   std::mutex connections_mu;
   std::vector<std::weak_ptr<Connection>> connections;
   size_t prune_at = 1024;
 };
+
+namespace {
+
+// Like Redis: maxclients plus a reserve must fit the open-file limit. Raises the soft limit as
+// far as the hard one allows, then lowers maxclients if it still does not fit.
+void FitMaxclientsToFileLimit(RuntimeConfig* config) {
+  constexpr uint64_t kReservedFds = 64;  // WAL segments, snapshots, HTTP, logs
+  uint64_t wanted = config->maxclients.load() + kReservedFds;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+    rlimit raised = limit;
+    raised.rlim_cur =
+        limit.rlim_max == RLIM_INFINITY ? wanted : std::min<rlim_t>(wanted, limit.rlim_max);
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+    uint64_t fit = limit.rlim_cur > kReservedFds + 1 ? limit.rlim_cur - kReservedFds : 1;
+    log::Warn("resp: maxclients ", config->maxclients.load(), " does not fit the open-file limit ",
+              limit.rlim_cur, "; serving at most ", fit, " clients (raise `ulimit -n`)");
+    config->maxclients = fit;
+  }
+}
+
+}  // namespace
 
 RespServer::RespServer(ServerState* state) : impl_(std::make_unique<Impl>(state)) {}
 
@@ -356,11 +441,14 @@ Status RespServer::Start(const RespServerOptions& options) {
   Impl& impl = *impl_;
   if (impl.running) return Status::InvalidArgument("resp server already started");
   impl.await_fsync = impl.state->universe->options().wal.fsync == FsyncPolicy::kAlways;
+  impl.stopping = false;
+  FitMaxclientsToFileLimit(&impl.state->config);
   size_t threads = options.io_threads == 0 ? 1 : options.io_threads;
-  for (size_t i = 0; i < threads; ++i) impl.loops.push_back(std::make_unique<Loop>(i));
+  for (size_t i = 0; i < threads; ++i) impl.loops.push_back(std::make_shared<Loop>(i));
   asio::error_code ec;
   auto address = asio::ip::make_address(options.bind, ec);
   if (ec) {
+    impl.loops.clear();
     return Status::InvalidArgument("server.bind: '" + options.bind +
                                    "' is not an IP address: " + ec.message());
   }
@@ -376,6 +464,7 @@ Status RespServer::Start(const RespServerOptions& options) {
     return Status::IOError("resp: cannot listen on " + options.bind + ":" +
                            std::to_string(options.port) + ": " + ec.message());
   }
+  impl.retry_timer = std::make_unique<asio::steady_timer>(impl.loops[0]->context);
   impl.port = impl.acceptor->local_endpoint().port();
   impl.Accept();
   for (auto& loop : impl.loops) {
@@ -400,11 +489,20 @@ void RespServer::Stop(int drain_ms) {
   Impl& impl = *impl_;
   if (!impl.running) return;
   impl.running = false;
-  // Stop accepting (on the acceptor's loop), then ask every connection to drain.
-  asio::post(impl.loops[0]->context, [&impl] {
+  // Stop accepting, on the acceptor's loop, and wait for it: a connection accepted before the
+  // acceptor closed is in `connections` below and gets drained.
+  std::promise<void> closed;
+  asio::post(impl.loops[0]->context, [&impl, &closed] {
+    impl.stopping = true;
     asio::error_code ec;
     impl.acceptor->close(ec);
+    impl.retry_timer->cancel();
+    closed.set_value();
   });
+  if (closed.get_future().wait_for(std::chrono::milliseconds(drain_ms)) !=
+      std::future_status::ready) {
+    log::Warn("resp: loop 0 did not close the acceptor within ", drain_ms, " ms");
+  }
   std::vector<std::shared_ptr<Connection>> open;
   {
     std::lock_guard<std::mutex> lock(impl.connections_mu);
@@ -417,6 +515,7 @@ void RespServer::Stop(int drain_ms) {
   for (auto& connection : open) {
     asio::post(connection->loop()->context, [connection] { connection->Drain(); });
   }
+  open.clear();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms);
   while (impl.state->clients->size() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -425,8 +524,23 @@ void RespServer::Stop(int drain_ms) {
   for (auto& loop : impl.loops) {
     if (loop->thread.joinable()) loop->thread.join();
   }
-  open.clear();
+  // A durability callback still held by the WAL holds a connection whose socket needs its
+  // loop: wait for those (fsyncs take milliseconds; the universe is still open).
+  auto callbacks_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (impl.outstanding->load(std::memory_order_acquire) > 0 &&
+         std::chrono::steady_clock::now() < callbacks_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   impl.acceptor.reset();
+  impl.retry_timer.reset();
+  if (impl.outstanding->load(std::memory_order_acquire) > 0) {
+    // Never free a loop a pending callback may still post to: keep it for the process's life.
+    log::Error("resp: durability callbacks still pending after 5 s; keeping the event loops");
+    static std::vector<std::shared_ptr<Loop>> kept;
+    for (auto& loop : impl.loops) kept.push_back(loop);
+  }
+  // Destroying a loop destroys its pending handlers and the connections they hold, each of
+  // which leaves the client registry.
   impl.loops.clear();
 }
 

@@ -128,6 +128,10 @@ int main(int argc, char** argv) {
   }
   front_ends.Stop();
   warp::log::Info("front-ends stopped; no connection is served any more");
+  {
+    std::lock_guard<std::mutex> lock(state.bgsave_mu);
+    if (state.bgsave_thread.joinable()) state.bgsave_thread.join();  // a BGSAVE in progress
+  }
   bool checkpoint = server_options.shutdown_checkpoint == "yes" && !state.shutdown_nosave;
   int exit_code = 0;
   if (checkpoint) {

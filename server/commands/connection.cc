@@ -41,7 +41,6 @@ bool Authenticate(CommandContext& ctx, std::string_view user, std::string_view p
   std::string required = ctx.server.config.Requirepass();
   if (user != "default" || (!required.empty() && password != required)) return false;
   ctx.client.authenticated = true;
-  ctx.client.user = "default";
   return true;
 }
 
@@ -77,11 +76,14 @@ void Hello(CommandContext& ctx) {
     if (version < 2 || version > 3) return ctx.out.Error("NOPROTO unsupported protocol version");
     i = 2;
   }
-  std::string_view setname;
-  bool has_setname = false;
+  // Every option is parsed before any takes effect, as Redis does.
+  std::string_view setname, user, password;
+  bool has_setname = false, has_auth = false;
   for (; i < args.size(); ++i) {
     if (EqualsIgnoreCase(args[i], "auth") && i + 2 < args.size()) {
-      if (!Authenticate(ctx, args[i + 1], args[i + 2])) return ctx.out.Error(kErrWrongPass);
+      has_auth = true;
+      user = args[i + 1];
+      password = args[i + 2];
       i += 2;
     } else if (EqualsIgnoreCase(args[i], "setname") && i + 1 < args.size()) {
       setname = args[++i];
@@ -90,16 +92,15 @@ void Hello(CommandContext& ctx) {
       return ctx.out.Error("ERR Syntax error in HELLO option '" + std::string(args[i]) + "'");
     }
   }
+  if (has_auth && !Authenticate(ctx, user, password)) return ctx.out.Error(kErrWrongPass);
   if (!ctx.client.authenticated) {
     return ctx.out.Error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
         "HELLO AUTH <user> <pass> option can be used to authenticate the client and select the "
         "RESP protocol version at the same time");
   }
-  if (has_setname) {
-    if (!ValidClientName(setname)) return ctx.out.Error(kErrBadClientName);
-    ctx.server.clients->SetName(&ctx.client, setname);
-  }
+  if (has_setname && !ValidClientName(setname)) return ctx.out.Error(kErrBadClientName);
+  if (has_setname) ctx.server.clients->SetName(&ctx.client, setname);
   auto protocol = version == 3 ? resp::Protocol::kResp3 : resp::Protocol::kResp2;
   ctx.client.protocol = protocol;
   ctx.out.set_protocol(protocol);
@@ -182,29 +183,50 @@ void ClientList(CommandContext& ctx) {
   ctx.out.Bulk(text);
 }
 
-// CLIENT KILL addr:port | CLIENT KILL [ID id] [ADDR addr] [SKIPME yes/no] [TYPE type]
+// CLIENT KILL addr:port (old form: +OK or an error) | CLIENT KILL <filter> <value> ... (new
+// form: the number killed). Filters combine with AND; SKIPME defaults to yes, as in Redis.
 void ClientKill(CommandContext& ctx) {
   const auto& args = ctx.args;
+  ClientRegistry::KillFilter filter;
   if (args.size() == 3) {
-    if (ctx.server.clients->KillByAddr(args[2]) == 0) return ctx.out.Error("ERR No such client");
+    filter.addr.assign(args[2]);
+    if (ctx.server.clients->Kill(filter) == 0) return ctx.out.Error("ERR No such client");
     return ctx.out.SimpleString("OK");
   }
   if (args.size() % 2 != 0) return ctx.out.Error(kErrSyntax);
-  size_t killed = 0;
+  filter.skip_id = ctx.client.id;
   for (size_t i = 2; i + 1 < args.size(); i += 2) {
-    if (EqualsIgnoreCase(args[i], "id")) {
+    std::string_view option = args[i], value = args[i + 1];
+    if (EqualsIgnoreCase(option, "id")) {
       int64_t id;
-      if (!ParseInt64(args[i + 1], &id) || id <= 0) {
+      if (!ParseInt64(value, &id) || id <= 0) {
         return ctx.out.Error("ERR client-id should be greater than 0");
       }
-      killed += ctx.server.clients->KillById(static_cast<uint64_t>(id));
-    } else if (EqualsIgnoreCase(args[i], "addr")) {
-      killed += ctx.server.clients->KillByAddr(args[i + 1]);
-    } else if (!EqualsIgnoreCase(args[i], "skipme") && !EqualsIgnoreCase(args[i], "type")) {
+      filter.id = static_cast<uint64_t>(id);
+    } else if (EqualsIgnoreCase(option, "addr")) {
+      filter.addr.assign(value);
+    } else if (EqualsIgnoreCase(option, "laddr")) {
+      filter.laddr.assign(value);
+    } else if (EqualsIgnoreCase(option, "type")) {
+      if (EqualsIgnoreCase(value, "normal")) continue;
+      if (!EqualsIgnoreCase(value, "master") && !EqualsIgnoreCase(value, "replica") &&
+          !EqualsIgnoreCase(value, "slave") && !EqualsIgnoreCase(value, "pubsub")) {
+        return ctx.out.Error("ERR Unknown client type '" + std::string(value) + "'");
+      }
+      filter.no_normal = true;
+    } else if (EqualsIgnoreCase(option, "skipme")) {
+      if (EqualsIgnoreCase(value, "yes")) {
+        filter.skip_id = ctx.client.id;
+      } else if (EqualsIgnoreCase(value, "no")) {
+        filter.skip_id = 0;
+      } else {
+        return ctx.out.Error(kErrSyntax);
+      }
+    } else {
       return ctx.out.Error(kErrSyntax);
     }
   }
-  ctx.out.Integer(static_cast<int64_t>(killed));
+  ctx.out.Integer(static_cast<int64_t>(ctx.server.clients->Kill(filter)));
 }
 
 void ClientHelp(CommandContext& ctx) {
@@ -257,16 +279,18 @@ void Client(CommandContext& ctx) {
   }
   if (EqualsIgnoreCase(sub, "setinfo")) {
     if (n != 4) return arity_error();
+    bool name = EqualsIgnoreCase(args[2], "lib-name");
+    if (!name && !EqualsIgnoreCase(args[2], "lib-ver")) {
+      return ctx.out.Error("ERR Unrecognized option '" + std::string(args[2]) + "'");
+    }
     if (!ValidClientName(args[3])) {
       return ctx.out.Error("ERR " + std::string(args[2]) +
                            " cannot contain spaces, newlines or special characters.");
     }
-    if (EqualsIgnoreCase(args[2], "lib-name")) {
-      ctx.client.lib_name.assign(args[3]);
-    } else if (EqualsIgnoreCase(args[2], "lib-ver")) {
-      ctx.client.lib_ver.assign(args[3]);
+    if (name) {
+      ctx.server.clients->SetLibName(&ctx.client, args[3]);
     } else {
-      return ctx.out.Error("ERR Unrecognized option '" + std::string(args[2]) + "'");
+      ctx.server.clients->SetLibVersion(&ctx.client, args[3]);
     }
     return ctx.out.SimpleString("OK");
   }

@@ -80,10 +80,13 @@ void Command(CommandContext& ctx) {
   const auto& args = ctx.args;
   if (args.size() == 1) return WriteAllCommandInfo(ctx.out);
   std::string_view sub = args[1];
-  if (EqualsIgnoreCase(sub, "count") && args.size() == 2) {
+  if ((EqualsIgnoreCase(sub, "count") || EqualsIgnoreCase(sub, "list")) && args.size() != 2) {
+    return ctx.out.Error("ERR wrong number of arguments for 'command|" + Lower(sub) + "' command");
+  }
+  if (EqualsIgnoreCase(sub, "count")) {
     return ctx.out.Integer(static_cast<int64_t>(table.all().size()));
   }
-  if (EqualsIgnoreCase(sub, "list") && args.size() == 2) {
+  if (EqualsIgnoreCase(sub, "list")) {
     ctx.out.ArrayHeader(table.all().size());
     for (const CommandSpec& spec : table.all()) ctx.out.Bulk(spec.name);
     return;
@@ -141,39 +144,47 @@ void Command(CommandContext& ctx) {
 struct ConfigParam {
   std::string_view name;
   std::string (*get)(ServerState& server);  // the current value as text
-  // Sets the value and returns "" or why it was refused; nullptr = read-only.
-  std::string (*set)(ServerState& server, std::string_view value);
+  // Checks the value and returns "" or why it is refused; sets it only when `apply` is true.
+  // nullptr = read-only.
+  std::string (*set)(ServerState& server, std::string_view value, bool apply);
 };
 
-std::string SetUnsigned(std::atomic<uint64_t>* target, std::string_view value, uint64_t min) {
+// The ranges are those of the matching server.* keys in the YAML schema.
+std::string SetUnsigned(std::atomic<uint64_t>* target, std::string_view value, uint64_t min,
+                        uint64_t max, bool apply) {
   int64_t n;
-  if (!ParseInt64(value, &n) || n < static_cast<int64_t>(min)) {
-    return "argument must be an integer of at least " + std::to_string(min);
+  if (!ParseInt64(value, &n) || n < static_cast<int64_t>(min) || static_cast<uint64_t>(n) > max) {
+    return "argument must be an integer between " + std::to_string(min) + " and " +
+           std::to_string(max);
   }
-  target->store(static_cast<uint64_t>(n), std::memory_order_relaxed);
+  if (apply) target->store(static_cast<uint64_t>(n), std::memory_order_relaxed);
   return "";
 }
+
+constexpr uint64_t kMiB = 1ull << 20;
 
 const std::vector<ConfigParam>& ConfigParams() {
   static const std::vector<ConfigParam> params = {
       {"bind", [](ServerState& s) { return s.universe->options().server.bind; }, nullptr},
       {"port", [](ServerState& s) { return s.tcp_port; }, nullptr},
       {"requirepass", [](ServerState& s) { return s.config.Requirepass(); },
-       [](ServerState& s, std::string_view v) {
-         s.config.SetRequirepass(v);
+       [](ServerState& s, std::string_view v, bool apply) {
+         if (apply) s.config.SetRequirepass(v);
          return std::string();
        }},
       {"maxclients", [](ServerState& s) { return std::to_string(s.config.maxclients.load()); },
-       [](ServerState& s, std::string_view v) { return SetUnsigned(&s.config.maxclients, v, 1); }},
+       [](ServerState& s, std::string_view v, bool apply) {
+         return SetUnsigned(&s.config.maxclients, v, 1, 1000000, apply);
+       }},
       {"proto-max-bulk-len",
        [](ServerState& s) { return std::to_string(s.config.proto_max_bulk_len.load()); },
-       [](ServerState& s, std::string_view v) {
-         return SetUnsigned(&s.config.proto_max_bulk_len, v, 1024 * 1024);
+       [](ServerState& s, std::string_view v, bool apply) {
+         return SetUnsigned(&s.config.proto_max_bulk_len, v, kMiB, 4096 * kMiB, apply);
        }},
       {"client-query-buffer-limit",
        [](ServerState& s) { return std::to_string(s.config.client_query_buffer_limit.load()); },
-       [](ServerState& s, std::string_view v) {
-         return SetUnsigned(&s.config.client_query_buffer_limit, v, 1024 * 1024);
+       [](ServerState& s, std::string_view v, bool apply) {
+         return SetUnsigned(&s.config.client_query_buffer_limit, v, kMiB, 16384 * kMiB, apply);
        }},
       {"client-output-buffer-limit",
        [](ServerState& s) {
@@ -239,15 +250,20 @@ void ConfigSet(CommandContext& ctx) {
                            std::string(args[i]) +
                            "') - can't set immutable config (it is set in the YAML file)");
     }
-    changes.emplace_back(match, args[i + 1]);
-  }
-  for (const auto& [param, value] : changes) {
-    std::string error = param->set(ctx.server, value);
+    for (const auto& change : changes) {
+      if (change.first == match) {
+        return ctx.out.Error("ERR CONFIG SET failed (possibly related to argument '" +
+                             std::string(args[i]) + "') - duplicate parameter");
+      }
+    }
+    std::string error = match->set(ctx.server, args[i + 1], /*apply=*/false);
     if (!error.empty()) {
       return ctx.out.Error("ERR CONFIG SET failed (possibly related to argument '" +
-                           std::string(param->name) + "') - " + error);
+                           std::string(match->name) + "') - " + error);
     }
+    changes.emplace_back(match, args[i + 1]);
   }
+  for (const auto& [param, value] : changes) param->set(ctx.server, value, /*apply=*/true);
   ctx.out.SimpleString("OK");
 }
 
@@ -590,11 +606,13 @@ void BgSave(CommandContext& ctx) {
     return ctx.out.Error("ERR Background save already in progress");
   }
   ServerState* server = &ctx.server;
-  std::thread([server] {
+  std::lock_guard<std::mutex> lock(server->bgsave_mu);
+  if (server->bgsave_thread.joinable()) server->bgsave_thread.join();  // finished already
+  server->bgsave_thread = std::thread([server] {
     Status status = server->universe->Checkpoint();
     RecordSave(*server, status);
     server->bgsave_in_progress = false;
-  }).detach();
+  });
   ctx.out.SimpleString("Background saving started");
 }
 

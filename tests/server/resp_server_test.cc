@@ -282,4 +282,67 @@ TEST_CASE("Stop closes idle connections and refuses new ones") {
   CHECK_FALSE(late.connected());
 }
 
+TEST_CASE("CLIENT KILL filters combine and spare the caller unless SKIPME no") {
+  ServerFixture f;
+  f.Start();
+  RawClient caller(f.server->port());
+  RawClient other(f.server->port());
+  CHECK(caller.Roundtrip("CLIENT ID\r\n", 4) == ":1\r\n");
+  CHECK(other.Roundtrip("CLIENT ID\r\n", 4) == ":2\r\n");
+  // Both filters must match: client 2 is not at that address.
+  CHECK(caller.Roundtrip("CLIENT KILL ID 2 ADDR 1.2.3.4:5\r\n", 4) == ":0\r\n");
+  // The caller itself is skipped by default.
+  CHECK(caller.Roundtrip("CLIENT KILL ID 1\r\n", 4) == ":0\r\n");
+  CHECK(caller.Roundtrip("CLIENT KILL ID 2\r\n", 4) == ":1\r\n");
+  CHECK(other.ClosedByPeer());
+  CHECK(caller.Roundtrip("PING\r\n", 7) == "+PONG\r\n");
+}
+
+TEST_CASE("CONFIG SET changes nothing when one of its parameters is refused") {
+  ServerFixture f;
+  f.Start();
+  RawClient client(f.server->port());
+  std::string refused =
+      "-ERR CONFIG SET failed (possibly related to argument 'proto-max-bulk-len') - argument "
+      "must be an integer between 1048576 and 4294967296\r\n";
+  CHECK(client.Roundtrip("CONFIG SET maxclients 100 proto-max-bulk-len 5\r\n", refused.size()) ==
+        refused);
+  CHECK(f.state.config.maxclients.load() == 10000);
+  std::string duplicate =
+      "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - duplicate "
+      "parameter\r\n";
+  CHECK(client.Roundtrip("CONFIG SET maxclients 5 maxclients 6\r\n", duplicate.size()) ==
+        duplicate);
+  CHECK(client.Roundtrip("CONFIG SET maxclients 100\r\n", 5) == "+OK\r\n");
+  CHECK(f.state.config.maxclients.load() == 100);
+}
+
+TEST_CASE("HELLO with a syntax error authenticates nobody") {
+  ServerFixture f;
+  f.state.config.SetRequirepass("secret");
+  f.Start();
+  RawClient client(f.server->port());
+  std::string syntax = "-ERR Syntax error in HELLO option 'BOGUS'\r\n";
+  CHECK(client.Roundtrip("HELLO 3 AUTH default secret BOGUS\r\n", syntax.size()) == syntax);
+  std::string noauth = "-NOAUTH Authentication required.\r\n";
+  CHECK(client.Roundtrip("GET a\r\n", noauth.size()) == noauth);
+}
+
+TEST_CASE("under wal.fsync=always a read waits for the write it returns to be durable") {
+  testing::FaultInjectionFileSystem fs(DefaultFileSystem());
+  ServerFixture f(FsyncPolicy::kAlways, &fs);
+  f.Start();
+  // Written through the embedded API without waiting for its fsync.
+  WriteOptions no_wait;
+  no_wait.wait_for_sync = false;
+  REQUIRE(f.universe.Put("k", "v", no_wait).ok());
+  // The fsync the read waits for fails: the value is never shown.
+  fs.FailNextSync();
+  RawClient client(f.server->port());
+  client.Send("GET k\r\n");
+  std::string received;
+  CHECK(client.ClosedByPeer(&received));
+  CHECK(received.empty());
+}
+
 }  // namespace warp::server
