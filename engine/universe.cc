@@ -384,6 +384,18 @@ void Universe::OnDurable(uint32_t shard, uint64_t lsn, std::function<void(Status
   u->logs[shard]->OnDurable(lsn, std::move(done));
 }
 
+Status Universe::SyncShard(uint32_t shard, uint64_t lsn) {
+  OpenUniverse* u = impl_->open.load(std::memory_order_acquire);
+  if (u == nullptr) return NotOpen();
+  if (shard >= u->logs.size()) {
+    return Status::Unavailable("no shard " + std::to_string(shard) + " (the universe has " +
+                               std::to_string(u->logs.size()) + " shards)");
+  }
+  ShardLog& log = *u->logs[shard];
+  if (lsn <= log.durable_lsn()) return Status::OK();
+  return log.SyncNow();
+}
+
 Status Universe::Checkpoint() {
   caf::actor storage;
   {

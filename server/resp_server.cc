@@ -33,12 +33,34 @@ constexpr size_t kBatchOutputFlush = 64 * 1024;
 constexpr size_t kKeepBufferBytes = 1024 * 1024;
 
 // One event loop: an io_context and the thread that runs it.
+class Connection;
+
+// One event loop: an io_context and the thread that runs it, plus the loop's group commit
+// under wal.fsync=always (touched by the loop's thread only).
 struct Loop {
   explicit Loop(size_t index) : index(index), context(1) {}
   size_t index;
   asio::io_context context;
   std::thread thread;
+  // Batches whose replies wait for durability, and the newest LSN per shard they need.
+  std::vector<std::shared_ptr<Connection>> sync_waiters;
+  std::vector<std::pair<uint32_t, uint64_t>> sync_targets;
+  bool sync_posted = false;  // a GroupSync is queued behind the handlers already ready
 };
+
+// Raises the LSN wanted for `shard` in `targets` to at least `lsn`.
+void WantDurable(std::vector<std::pair<uint32_t, uint64_t>>* targets, uint32_t shard,
+                 uint64_t lsn) {
+  for (auto& [s, l] : *targets) {
+    if (s == shard) {
+      l = std::max(l, lsn);
+      return;
+    }
+  }
+  targets->emplace_back(shard, lsn);
+}
+
+void GroupSync(Loop* loop, Universe* universe);
 
 // A subcommand name as ClientState::last_subcommand holds it.
 uint64_t PackSubcommand(std::string_view name) {
@@ -54,18 +76,13 @@ std::string Endpoint(const tcp::endpoint& endpoint) {
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
-// Durability callbacks handed to the Universe and not yet run: Stop waits for them, since each
-// holds a connection whose socket belongs to a loop.
-using Outstanding = std::shared_ptr<std::atomic<int64_t>>;
-
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(ServerState* state, const std::shared_ptr<Loop>& loop, tcp::socket socket,
-             bool await_fsync, Outstanding outstanding)
+             bool await_fsync)
       : state_(state),
         loop_(loop.get()),
         loop_ref_(loop),
-        outstanding_(std::move(outstanding)),
         socket_(std::move(socket)),
         parser_(ParserOptionsFrom(state->config)),
         writer_(&out_),
@@ -247,46 +264,41 @@ class Connection : public std::enable_shared_from_this<Connection> {
                             failed);
   }
 
-  // wal.fsync=always: one durability wait per shard written by the batch (the newest LSN), then
-  // the replies go out on this loop. A failed fsync closes the connection unanswered.
+  // wal.fsync=always: the batch joins its loop's group commit. The loop runs GroupSync after
+  // every handler already ready (the other clients whose data arrived with this one), then one
+  // fsync per shard covers all their writes, as Redis's beforeSleep does for the AOF.
   void AwaitDurability() {
-    std::sort(pending_writes_.begin(), pending_writes_.end());
-    std::vector<std::pair<uint32_t, uint64_t>> newest;
-    for (const auto& write : pending_writes_) {
-      if (!newest.empty() && newest.back().first == write.first) {
-        newest.back().second = write.second;
-      } else {
-        newest.push_back(write);
-      }
+    durability_targets_.clear();
+    for (const auto& [shard, lsn] : pending_writes_) {
+      WantDurable(&durability_targets_, shard, lsn);
+      WantDurable(&loop_->sync_targets, shard, lsn);
     }
     pending_writes_.clear();
-    durability_waits_ = newest.size();
-    durability_failed_ = false;
-    for (const auto& [shard, lsn] : newest) {
-      outstanding_->fetch_add(1, std::memory_order_relaxed);
-      state_->universe->OnDurable(shard, lsn,
-                                  [self = shared_from_this(), weak_loop = loop_ref_,
-                                   outstanding = outstanding_](Status status) {
-                                    if (auto loop = weak_loop.lock()) {
-                                      asio::post(loop->context,
-                                                 [self, status] { self->OnDurable(status); });
-                                    }
-                                    outstanding->fetch_sub(1, std::memory_order_release);
-                                  });
+    loop_->sync_waiters.push_back(shared_from_this());
+    if (!loop_->sync_posted) {
+      loop_->sync_posted = true;
+      asio::post(loop_->context,
+                 [loop = loop_, universe = state_->universe] { GroupSync(loop, universe); });
     }
   }
 
-  void OnDurable(const Status& status) {
-    if (!status.ok() && !durability_failed_) {
-      durability_failed_ = true;
-      log::Error("client id=", client_.id, ": a write of this batch is not durable (",
-                 status.ToString(), "); closing the connection without acknowledging it");
+ public:
+  // The group commit is done: `synced` holds each shard's outcome. The replies go out if every
+  // shard this batch needs is durable; else the connection closes without them.
+  void OnGroupSynced(const std::vector<std::pair<uint32_t, Status>>& synced) {
+    if (closed_) return;
+    for (const auto& [shard, lsn] : durability_targets_) {
+      for (const auto& [s, status] : synced) {
+        if (s != shard || status.ok()) continue;
+        log::Error("client id=", client_.id, ": a write of this batch is not durable (",
+                   status.ToString(), "); closing the connection without acknowledging it");
+        return Close();
+      }
     }
-    if (--durability_waits_ > 0) return;
-    if (durability_failed_) return Close();
     Flush();
   }
 
+ private:
   // Sends the replies: first straight from this thread (usually the whole buffer fits in the
   // socket), the rest asynchronously. Then reads again, or closes after QUIT/protocol errors.
   void Flush() {
@@ -331,7 +343,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ServerState* const state_;
   Loop* const loop_;
   const std::weak_ptr<Loop> loop_ref_;
-  const Outstanding outstanding_;
   tcp::socket socket_;
   resp::RequestParser parser_;
   resp::ReplyWriter writer_;
@@ -342,14 +353,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string scratch_;
   ClientState client_;
   std::vector<std::pair<uint32_t, uint64_t>> pending_writes_;
-  size_t durability_waits_ = 0;
-  bool durability_failed_ = false;
+  std::vector<std::pair<uint32_t, uint64_t>> durability_targets_;  // of the held batch
   bool registered_ = false;
   bool closed_ = false;
   bool idle_ = false;           // waiting for the client to send
   bool more_commands_ = false;  // the last batch stopped early: complete commands may remain
   bool draining_ = false;       // server shutdown: close once idle
 };
+
+// Runs on the loop's thread: one fsync per shard the waiting batches wrote (SyncShard returns
+// at once for a shard already durable that far), then every waiting batch's replies.
+void GroupSync(Loop* loop, Universe* universe) {
+  loop->sync_posted = false;
+  std::vector<std::shared_ptr<Connection>> waiters;
+  waiters.swap(loop->sync_waiters);
+  std::vector<std::pair<uint32_t, Status>> synced;
+  for (const auto& [shard, lsn] : loop->sync_targets) {
+    synced.emplace_back(shard, universe->SyncShard(shard, lsn));
+  }
+  loop->sync_targets.clear();
+  for (const auto& waiter : waiters) waiter->OnGroupSynced(synced);
+}
 
 }  // namespace
 
@@ -360,33 +384,32 @@ struct RespServer::Impl {
   // descriptors, say) is retried after a pause, logged once per pause, instead of spinning.
   void Accept() {
     std::shared_ptr<Loop> target = loops[next_loop++ % loops.size()];
-    acceptor->async_accept(
-        target->context, [this, target](const asio::error_code& ec, tcp::socket socket) {
-          if (stopping || ec == asio::error::operation_aborted || !acceptor->is_open()) return;
-          if (ec) {
-            log::Warn("resp: accept failed: ", ec.message(), "; retrying in ", kAcceptRetry.count(),
-                      " ms");
-            retry_timer->expires_after(kAcceptRetry);
-            retry_timer->async_wait([this](const asio::error_code& wait_ec) {
-              if (!wait_ec && !stopping) Accept();
-            });
-            return;
-          }
-          auto connection = std::make_shared<Connection>(state, target, std::move(socket),
-                                                         await_fsync, outstanding);
-          {
-            std::lock_guard<std::mutex> lock(connections_mu);
-            if (connections.size() >= prune_at) {
-              connections.erase(std::remove_if(connections.begin(), connections.end(),
-                                               [](const auto& weak) { return weak.expired(); }),
-                                connections.end());
-              prune_at = std::max<size_t>(1024, connections.size() * 2);
-            }
-            connections.push_back(connection);
-          }
-          asio::post(target->context, [connection] { connection->Start(); });
-          Accept();
+    acceptor->async_accept(target->context, [this, target](const asio::error_code& ec,
+                                                           tcp::socket socket) {
+      if (stopping || ec == asio::error::operation_aborted || !acceptor->is_open()) return;
+      if (ec) {
+        log::Warn("resp: accept failed: ", ec.message(), "; retrying in ", kAcceptRetry.count(),
+                  " ms");
+        retry_timer->expires_after(kAcceptRetry);
+        retry_timer->async_wait([this](const asio::error_code& wait_ec) {
+          if (!wait_ec && !stopping) Accept();
         });
+        return;
+      }
+      auto connection = std::make_shared<Connection>(state, target, std::move(socket), await_fsync);
+      {
+        std::lock_guard<std::mutex> lock(connections_mu);
+        if (connections.size() >= prune_at) {
+          connections.erase(std::remove_if(connections.begin(), connections.end(),
+                                           [](const auto& weak) { return weak.expired(); }),
+                            connections.end());
+          prune_at = std::max<size_t>(1024, connections.size() * 2);
+        }
+        connections.push_back(connection);
+      }
+      asio::post(target->context, [connection] { connection->Start(); });
+      Accept();
+    });
   }
 
   static constexpr std::chrono::milliseconds kAcceptRetry{100};
@@ -400,7 +423,6 @@ struct RespServer::Impl {
   bool await_fsync = false;
   uint16_t port = 0;
   bool running = false;
-  Outstanding outstanding = std::make_shared<std::atomic<int64_t>>(0);
   // The connections that may still be open, for shutdown (weak: a closed connection frees
   // itself; expired entries are pruned when the list doubles).
   std::mutex connections_mu;
@@ -524,23 +546,12 @@ void RespServer::Stop(int drain_ms) {
   for (auto& loop : impl.loops) {
     if (loop->thread.joinable()) loop->thread.join();
   }
-  // A durability callback still held by the WAL holds a connection whose socket needs its
-  // loop: wait for those (fsyncs take milliseconds; the universe is still open).
-  auto callbacks_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (impl.outstanding->load(std::memory_order_acquire) > 0 &&
-         std::chrono::steady_clock::now() < callbacks_deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
   impl.acceptor.reset();
   impl.retry_timer.reset();
-  if (impl.outstanding->load(std::memory_order_acquire) > 0) {
-    // Never free a loop a pending callback may still post to: keep it for the process's life.
-    log::Error("resp: durability callbacks still pending after 5 s; keeping the event loops");
-    static std::vector<std::shared_ptr<Loop>> kept;
-    for (auto& loop : impl.loops) kept.push_back(loop);
-  }
-  // Destroying a loop destroys its pending handlers and the connections they hold, each of
-  // which leaves the client registry.
+  // Destroying a loop destroys its pending handlers and the connections they hold (batches
+  // still waiting for a group commit among them: never acknowledged), each of which leaves the
+  // client registry.
+  for (auto& loop : impl.loops) loop->sync_waiters.clear();
   impl.loops.clear();
 }
 

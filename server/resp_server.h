@@ -11,7 +11,8 @@
 // run each, append the replies to one output buffer and write it with one send. While a write
 // is in flight the connection reads nothing more, so a client that does not read its replies
 // only stalls itself. A batch's replies are held back until its writes are fsynced when
-// wal.fsync=always (Universe::OnDurable, group committed across connections); if that fsync
+// wal.fsync=always (the loop group-commits: one Universe::SyncShard per shard for every batch
+// that arrived together, after their commands ran, as Redis's beforeSleep); if that fsync
 // fails the connection is closed without sending them: no client sees an OK for a write that
 // is not durable.
 //

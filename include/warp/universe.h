@@ -43,12 +43,12 @@ namespace warp {
 
 // What a call returns besides its value.
 struct Cosmic {
-  uint32_t shard = 0;       // spacetime shard that owns the key
-  uint32_t slot = 0;        // slot of the key (0..1023)
-  Tier tier = Tier::kHot;   // residency tier the value was served from
-  uint64_t version = 0;     // shard sequence number (LSN) of the write that produced the value
-  uint64_t latency_ns = 0;  // time spent inside the call
-  int64_t expire_at_ms = 0; // when the key expires (Unix time, ms); 0 = never (Get, Update)
+  uint32_t shard = 0;        // spacetime shard that owns the key
+  uint32_t slot = 0;         // slot of the key (0..1023)
+  Tier tier = Tier::kHot;    // residency tier the value was served from
+  uint64_t version = 0;      // shard sequence number (LSN) of the write that produced the value
+  uint64_t latency_ns = 0;   // time spent inside the call
+  int64_t expire_at_ms = 0;  // when the key expires (Unix time, ms); 0 = never (Get, Update)
 };
 
 // Options of one write. A key's expiry is absolute wall-clock time, as Redis's PEXPIREAT.
@@ -226,6 +226,11 @@ class WARP_EXPORT Universe {
   // the thread that completes the sync (keep it short: post to your own loop), or at once on
   // the caller's thread when the write is already durable. lsn 0 counts as durable.
   void OnDurable(uint32_t shard, uint64_t lsn, std::function<void(Status)> done);
+  // Makes the write with LSN `lsn` of shard `shard` durable on the calling thread: returns at
+  // once if it already is, else fsyncs the shard's log (covering every write appended so far,
+  // other threads' too). OK, the shard's sticky IOError, or Unavailable. For an event loop that
+  // groups the writes of many clients into one fsync per shard, as Redis's appendfsync always.
+  Status SyncShard(uint32_t shard, uint64_t lsn);
   // One result per key, in order.
   std::vector<GetResult> MultiGet(const std::vector<std::string>& keys);
   ScanResult Scan(const Pattern& pattern, uint64_t cursor = 0, size_t count = 10);

@@ -88,6 +88,34 @@ TEST_CASE("puts and deletes survive a close and reopen with their versions") {
   CHECK(u.Health().notices.empty());
 }
 
+TEST_CASE("SyncShard makes a write that did not wait durable on the caller's thread") {
+  TempDir tmp;
+  Options options = SmallUniverse(tmp, 2);
+  options.wal.fsync = FsyncPolicy::kAlways;
+  testing::FaultInjectionFileSystem fs(DefaultFileSystem());
+  Universe universe;
+  UniverseTestPeer::UseFileSystem(universe, &fs);
+  REQUIRE(universe.Open(options).ok());
+  WriteOptions no_wait;
+  no_wait.wait_for_sync = false;
+  WriteResult w = universe.Put("k", "v", no_wait);
+  REQUIRE(w.ok());
+  uint32_t shard = w.cosmic.shard;
+  CHECK(universe.Stats().shards[shard].durable_lsn < w.cosmic.version);
+  CHECK(universe.SyncShard(shard, w.cosmic.version).ok());
+  CHECK(universe.Stats().shards[shard].durable_lsn >= w.cosmic.version);
+  // Already durable: no fsync, even one that would fail.
+  fs.FailNextSync();
+  CHECK(universe.SyncShard(shard, w.cosmic.version).ok());
+  // A failing fsync is the shard's sticky error.
+  WriteResult w2 = universe.Put("k2", "v2", no_wait);
+  REQUIRE(w2.ok());
+  Status s = universe.SyncShard(w2.cosmic.shard, w2.cosmic.version);
+  CHECK(s.IsIOError());
+  CHECK(universe.SyncShard(99, 1).IsUnavailable());
+  universe.Close();
+}
+
 TEST_CASE("a checkpoint snapshots every shard and reopen loads it plus the log after it") {
   TempDir tmp;
   Options options = SmallUniverse(tmp, 2);
