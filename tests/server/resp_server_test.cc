@@ -345,4 +345,18 @@ TEST_CASE("under wal.fsync=always a read waits for the write it returns to be du
   CHECK(received.empty());
 }
 
+TEST_CASE("a client that never reads its replies stalls only itself") {
+  ServerFixture f;
+  f.Start();
+  REQUIRE(f.universe.Put("big", std::string(256 * 1024, 'x')).ok());
+  RawClient stalled(f.server->port());
+  std::string pipeline;
+  for (int i = 0; i < 200; ++i) pipeline += "GET big\r\n";  // 50 MiB of replies, never read
+  stalled.Send(pipeline);
+  for (int i = 0; i < 20; ++i) {
+    RawClient other(f.server->port());
+    REQUIRE(other.Roundtrip("PING\r\n", 7) == "+PONG\r\n");
+  }
+}
+
 }  // namespace warp::server
