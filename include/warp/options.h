@@ -28,10 +28,10 @@ struct ServerOptions {
   std::string requirepass;         // server.requirepass: AUTH password; empty = none
   uint32_t maxclients = 10000;     // server.maxclients: RESP connections accepted at once
   uint32_t io_threads = 2;         // server.io_threads: RESP event-loop threads
-  uint64_t proto_max_bulk_len = 512ull << 20;  // server.proto_max_bulk_len: largest argument
-  uint64_t client_query_buffer_limit = 1ull << 30;     // server.client_query_buffer_limit
+  uint64_t proto_max_bulk_len = 512ull << 20;       // server.proto_max_bulk_len: largest argument
+  uint64_t client_query_buffer_limit = 1ull << 30;  // server.client_query_buffer_limit
   uint64_t client_output_buffer_limit = 256ull << 20;  // server.client_output_buffer_limit
-  std::string shutdown_checkpoint = "yes";  // server.shutdown_checkpoint: yes | no
+  std::string shutdown_checkpoint = "yes";             // server.shutdown_checkpoint: yes | no
 };
 
 struct WalOptions {
