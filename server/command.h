@@ -166,6 +166,15 @@ class CommandContext {
 
   // Reusable buffer for values (keeps its capacity across commands of one connection).
   std::string* scratch = nullptr;
+
+  // Keyspace hits and misses of this batch, added to ServerCounters once per batch by the
+  // connection (a shared atomic per lookup would bounce between the event loops' cores).
+  // Null outside a connection: lookups then count in ServerCounters directly.
+  struct LookupCounts {
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+  };
+  LookupCounts* lookups = nullptr;
 };
 
 // Unix time in milliseconds (wall clock, as Redis's expiry).

@@ -207,6 +207,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
       writer_.Error("ERR " + parser_.error());
       client_.close_after_reply = true;
     }
+    if (lookups_.hits + lookups_.misses > 0) {
+      state_->counters.keyspace_hits.fetch_add(lookups_.hits, std::memory_order_relaxed);
+      state_->counters.keyspace_misses.fetch_add(lookups_.misses, std::memory_order_relaxed);
+      lookups_ = CommandContext::LookupCounts();
+    }
     if (commands > 0) {
       state_->counters.commands_processed.fetch_add(commands, std::memory_order_relaxed);
       client_.last_interaction_ms.store(NowUnixMs(), std::memory_order_relaxed);
@@ -230,7 +235,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Execute(const std::vector<std::string_view>& args) {
     const CommandTable& table = Commands();
-    const CommandSpec* spec = table.Find(args[0]);
+    // Clients usually send the same command again: compare with the last one before hashing.
+    const CommandSpec* spec = last_spec_ != nullptr && EqualsIgnoreCase(args[0], last_spec_->name)
+                                  ? last_spec_
+                                  : table.Find(args[0]);
+    last_spec_ = spec;
     writer_.set_protocol(client_.protocol.load(std::memory_order_relaxed));
     if (spec == nullptr) return writer_.Error(ErrUnknownCommand(args));
     client_.last_command.store(spec, std::memory_order_relaxed);
@@ -249,6 +258,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     CommandContext ctx(*state_, client_, writer_, args);
     ctx.pending_writes = &pending_writes_;
     ctx.scratch = &scratch_;
+    ctx.lookups = &lookups_;
     try {
       spec->handler(ctx);
     } catch (const std::exception& e) {
@@ -354,6 +364,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ClientState client_;
   std::vector<std::pair<uint32_t, uint64_t>> pending_writes_;
   std::vector<std::pair<uint32_t, uint64_t>> durability_targets_;  // of the held batch
+  CommandContext::LookupCounts lookups_;    // this batch's keyspace hits and misses
+  const CommandSpec* last_spec_ = nullptr;  // the previous command (clients repeat commands)
   bool registered_ = false;
   bool closed_ = false;
   bool idle_ = false;           // waiting for the client to send

@@ -27,6 +27,10 @@ bool ReplyIfFailed(CommandContext& ctx, const Status& status);
 // Counts a lookup made without ctx.Get (GETDEL, GETEX, SET ... GET read through Update), as
 // Redis's lookupKeyRead counts keyspace_hits and keyspace_misses.
 inline void CountLookup(CommandContext& ctx, bool found) {
+  if (ctx.lookups != nullptr) {
+    ++(found ? ctx.lookups->hits : ctx.lookups->misses);
+    return;
+  }
   auto& counter = found ? ctx.server.counters.keyspace_hits : ctx.server.counters.keyspace_misses;
   counter.fetch_add(1, std::memory_order_relaxed);
 }
