@@ -64,15 +64,6 @@ size_t ClientRegistry::Kill(const KillFilter& filter) {
   return closes.size();
 }
 
-void ClientRegistry::CloseAll() {
-  std::vector<std::function<void()>> closes;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [id, entry] : clients_) closes.push_back(entry.close);
-  }
-  for (auto& close : closes) close();
-}
-
 std::string DescribeClient(const ClientState& client, int64_t now_ms) {
   const CommandSpec* last = client.last_command.load(std::memory_order_relaxed);
   int64_t last_ms = client.last_interaction_ms.load(std::memory_order_relaxed);

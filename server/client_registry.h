@@ -50,8 +50,6 @@ class ClientRegistry {
   };
   // Asks the matching connections to close. Returns how many matched.
   size_t Kill(const KillFilter& filter);
-  // Asks every connection to close (shutdown).
-  void CloseAll();
 
  private:
   struct Entry {

@@ -19,14 +19,8 @@ namespace {
 
 char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-std::string LowerCopy(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = LowerAscii(c);
-  return lower;
-}
-
 // Every helper passes wait_for_sync=false: the connection, not the handler, waits for the
-// fsync under wal.fsync=always (it holds the batch's replies until OnDurable fires).
+// fsync under wal.fsync=always (its loop group-commits the batch before sending the replies).
 WriteOptions NoWait(int64_t expire_at_ms = 0) {
   WriteOptions options;
   options.expire_at_ms = expire_at_ms;
@@ -118,7 +112,7 @@ void DecodeBatch(int db, std::string_view user, bool match_decoded, std::vector<
 // --- CommandTable ------------------------------------------------------------------------------
 
 void CommandTable::Add(const CommandSpec& spec) {
-  std::string lower = LowerCopy(spec.name);
+  std::string lower = ToLowerAscii(spec.name);
   assert(index_.count(lower) == 0 && "command registered twice");
   index_.emplace(std::move(lower), specs_.size());
   specs_.push_back(spec);
@@ -308,7 +302,7 @@ bool DecodeKey(int db, std::string_view stored, std::string_view* key) {
 }
 
 std::string ErrWrongArity(std::string_view command) {
-  return "ERR wrong number of arguments for '" + LowerCopy(command) + "' command";
+  return "ERR wrong number of arguments for '" + ToLowerAscii(command) + "' command";
 }
 
 std::string ErrUnknownCommand(const std::vector<std::string_view>& args) {
@@ -330,7 +324,7 @@ std::string ErrUnknownCommand(const std::vector<std::string_view>& args) {
 }
 
 std::string ErrInvalidExpire(std::string_view command) {
-  return "ERR invalid expire time in '" + LowerCopy(command) + "' command";
+  return "ERR invalid expire time in '" + ToLowerAscii(command) + "' command";
 }
 
 bool ParseInt64(std::string_view text, int64_t* value) {
@@ -374,6 +368,12 @@ bool ParseDouble(std::string_view text, long double* value) {
   }
   *value = parsed;
   return true;
+}
+
+std::string ToLowerAscii(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = LowerAscii(c);
+  return lower;
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {

@@ -112,8 +112,8 @@ struct ServerState {
   std::mutex bgsave_mu;                         // guards bgsave_thread
   std::thread bgsave_thread;  // the last BGSAVE's thread; warpd joins it before closing
   std::atomic<bool> shutdown_requested{false};  // SHUTDOWN: warpd stops after this reply
-  bool shutdown_nosave = false;                 // SHUTDOWN NOSAVE
-  std::string tcp_port;                         // "7379" as bound
+  std::atomic<bool> shutdown_nosave{false};     // SHUTDOWN NOSAVE
+  std::atomic<uint16_t> tcp_port{0};            // the RESP port as bound (set once it listens)
   std::string config_file;                      // absolute path, or "" for the built-in default
   // Called by SHUTDOWN (wakes warpd's main thread).
   std::function<void()> request_shutdown;
@@ -207,8 +207,13 @@ std::string ErrInvalidExpire(std::string_view command);
 // within int64); and strtold-based float parsing as Redis's getLongDoubleFromObject.
 bool ParseInt64(std::string_view text, int64_t* value);
 bool ParseDouble(std::string_view text, long double* value);
-// Case-insensitive ASCII comparison.
+// Case-insensitive ASCII comparison, and an ASCII lower-case copy.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+std::string ToLowerAscii(std::string_view text);
+
+// The Redis version clients see in HELLO and INFO's redis_version: the protocol and command
+// semantics warpd follows. WarpEngine's own version is INFO's warp_version.
+inline constexpr std::string_view kRedisCompatVersion = "7.0.15";
 
 // Command flags (COMMAND INFO reports them as Redis does).
 enum CommandFlag : uint32_t {

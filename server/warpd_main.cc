@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
     universe.Close();
     return 1;
   }
-  state.tcp_port = std::to_string(front_ends.resp_port());
+  state.tcp_port = front_ends.resp_port();
   warp::log::Info("resp: listening on ", server_options.bind, ":", front_ends.resp_port());
   warp::log::Info("http: listening on ", server_options.bind, ":", front_ends.http_port());
   warp::log::Info("front-ends: ", front_ends.Describe());

@@ -15,20 +15,10 @@ namespace warp::server {
 
 namespace {
 
-// The Redis version clients see in HELLO and INFO: the protocol and command semantics this
-// server follows. WarpEngine's own version is INFO's warp_version.
-constexpr std::string_view kRedisCompatVersion = "7.0.15";
-
 constexpr std::string_view kErrWrongPass =
     "WRONGPASS invalid username-password pair or user is disabled.";
 constexpr std::string_view kErrBadClientName =
     "ERR Client names cannot contain spaces, newlines or special characters.";
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Client names and library names: printable ASCII without spaces.
 bool ValidClientName(std::string_view name) {
@@ -260,7 +250,7 @@ void Client(CommandContext& ctx) {
   std::string_view sub = args[1];
   size_t n = args.size();
   auto arity_error = [&] {
-    ctx.out.Error("ERR wrong number of arguments for 'client|" + Lower(sub) + "' command");
+    ctx.out.Error("ERR wrong number of arguments for 'client|" + ToLowerAscii(sub) + "' command");
   };
   if (EqualsIgnoreCase(sub, "id")) {
     if (n != 2) return arity_error();

@@ -35,14 +35,6 @@ namespace warp::server {
 
 namespace {
 
-constexpr std::string_view kRedisCompatVersion = "7.0.15";
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // ---- COMMAND ----
 
 // One COMMAND / COMMAND INFO entry: Redis 7's 10-element array.
@@ -81,7 +73,8 @@ void Command(CommandContext& ctx) {
   if (args.size() == 1) return WriteAllCommandInfo(ctx.out);
   std::string_view sub = args[1];
   if ((EqualsIgnoreCase(sub, "count") || EqualsIgnoreCase(sub, "list")) && args.size() != 2) {
-    return ctx.out.Error("ERR wrong number of arguments for 'command|" + Lower(sub) + "' command");
+    return ctx.out.Error("ERR wrong number of arguments for 'command|" + ToLowerAscii(sub) +
+                         "' command");
   }
   if (EqualsIgnoreCase(sub, "count")) {
     return ctx.out.Integer(static_cast<int64_t>(table.all().size()));
@@ -166,7 +159,7 @@ constexpr uint64_t kMiB = 1ull << 20;
 const std::vector<ConfigParam>& ConfigParams() {
   static const std::vector<ConfigParam> params = {
       {"bind", [](ServerState& s) { return s.universe->options().server.bind; }, nullptr},
-      {"port", [](ServerState& s) { return s.tcp_port; }, nullptr},
+      {"port", [](ServerState& s) { return std::to_string(s.tcp_port.load()); }, nullptr},
       {"requirepass", [](ServerState& s) { return s.config.Requirepass(); },
        [](ServerState& s, std::string_view v, bool apply) {
          if (apply) s.config.SetRequirepass(v);
@@ -216,7 +209,7 @@ void ConfigGet(CommandContext& ctx) {
   std::vector<std::pair<std::string_view, std::string>> found;
   for (const ConfigParam& param : ConfigParams()) {
     for (size_t i = 2; i < args.size(); ++i) {
-      if (GlobMatch(Lower(args[i]), param.name)) {
+      if (GlobMatch(ToLowerAscii(args[i]), param.name)) {
         found.emplace_back(param.name, param.get(ctx.server));
         break;
       }
@@ -349,12 +342,12 @@ std::map<int, DbFigures> CountDatabases(CommandContext& ctx, const UniverseStats
 class InfoBuilder {
  public:
   explicit InfoBuilder(const std::vector<std::string_view>& requested) {
-    for (std::string_view name : requested) wanted_.push_back(Lower(name));
+    for (std::string_view name : requested) wanted_.push_back(ToLowerAscii(name));
     if (wanted_.empty()) wanted_.push_back("default");
   }
   // Starts `section` and returns true if it was asked for.
   bool Section(std::string_view section, bool in_default = true) {
-    std::string name = Lower(section);
+    std::string name = ToLowerAscii(section);
     bool want = false;
     for (const std::string& w : wanted_) {
       want |= w == name || w == "all" || w == "everything" || (w == "default" && in_default);
@@ -410,7 +403,7 @@ void Info(CommandContext& ctx) {
     info.Field("arch_bits", sizeof(void*) * 8);
     info.Field("multiplexing_api", "epoll");
     info.Field("process_id", static_cast<int64_t>(getpid()));
-    info.Field("tcp_port", server.tcp_port);
+    info.Field("tcp_port", server.tcp_port.load());
     info.Field("server_time_usec", now_ms * 1000);
     info.Field("uptime_in_seconds", uptime_s);
     info.Field("uptime_in_days", uptime_s / 86400);
