@@ -9,7 +9,7 @@ CONFIG ?= config/warpengine.yaml
 # Debian packages the build, the tests and the benchmarks need.
 DEB_PACKAGES := cmake ninja-build g++ make ccache pkg-config \
   libcaf-dev liblz4-dev nlohmann-json3-dev libyaml-cpp-dev catch2 \
-  libcuckoo-dev libxxhash-dev librocksdb-dev libasio-dev libcpp-httplib-dev \
+  libcuckoo-dev libxxhash-dev libabsl-dev librocksdb-dev libasio-dev libcpp-httplib-dev \
   python3 python3-redis redis-tools curl
 
 # Only the benchmarks need these (bench/resp_vs_redis.sh compares against Redis).

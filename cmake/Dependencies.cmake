@@ -28,6 +28,8 @@ find_package(yaml-cpp REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)
 find_package(nlohmann_json 3 REQUIRED)
+# Abseil (libabsl-dev): the flat hash sets of the shard tables (store/table_record.h).
+find_package(absl REQUIRED)
 
 find_path(XXHASH_INCLUDE_DIR xxhash.h)
 find_library(XXHASH_LIBRARY NAMES xxhash)

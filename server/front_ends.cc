@@ -161,14 +161,16 @@ Status FrontEnds::Start(const ServerOptions& options) {
   resp_->name = "resp";
   resp_->bind = options.bind;
   resp_->requested_port = static_cast<uint16_t>(options.port);
-  size_t io_threads = options.io_threads;
-  resp_->start = [resp_server, bind = options.bind, io_threads](
+  size_t io_threads = ResolveIoThreads(options.io_threads);
+  std::chrono::microseconds busy_poll(options.busy_poll_us);
+  resp_->start = [resp_server, bind = options.bind, io_threads, busy_poll](
                      uint16_t port, uint16_t* bound,
                      std::function<void(const std::string&)> on_failure) {
     RespServerOptions resp_options;
     resp_options.bind = bind;
     resp_options.port = port;
     resp_options.io_threads = io_threads;
+    resp_options.busy_poll = busy_poll;
     resp_options.on_failure = std::move(on_failure);
     Status s = resp_server->Start(resp_options);
     *bound = resp_server->port();

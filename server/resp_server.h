@@ -26,6 +26,7 @@
 // Thread-safety: Start/Stop/port from one controlling thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -38,12 +39,18 @@ namespace warp::server {
 
 struct RespServerOptions {
   std::string bind = "127.0.0.1";
-  uint16_t port = 0;  // 0 = any free port
-  size_t io_threads = 2;
+  uint16_t port = 0;      // 0 = any free port
+  size_t io_threads = 1;  // event loops (ResolveIoThreads turns the configured 0 into a count)
+  // How long an idle loop keeps polling before it sleeps in epoll_wait (0 = sleep at once).
+  std::chrono::microseconds busy_poll{0};
   // Called (from a loop's thread) when an event loop ends with an exception; the loop is dead
   // and the server should be restarted. Optional.
   std::function<void(const std::string& what)> on_failure;
 };
+
+// The event-loop count for server.io_threads: `configured` if not 0, else one per two cores
+// (std::thread::hardware_concurrency), at least 1 and at most 8.
+size_t ResolveIoThreads(uint32_t configured);
 
 class RespServer {
  public:

@@ -25,6 +25,7 @@
 #include "server/command.h"
 #include "server/front_ends.h"
 #include "server/metrics.h"
+#include "server/resp_server.h"
 #include "server/warpd_args.h"
 #include "warp/universe.h"
 #include "warp/version.h"
@@ -90,7 +91,8 @@ int main(int argc, char** argv) {
   const warp::ServerOptions& server_options = command.options.server;
   std::vector<std::string> command_names;
   for (const auto& spec : warp::server::Commands().all()) command_names.emplace_back(spec.name);
-  warp::server::ServerMetrics metrics(command_names, server_options.io_threads);
+  warp::server::ServerMetrics metrics(command_names,
+                                      warp::server::ResolveIoThreads(server_options.io_threads));
   warp::server::ClientRegistry clients;
   warp::server::ServerState state;
   state.universe = &universe;

@@ -10,14 +10,6 @@ namespace warp {
 
 namespace {
 
-// Lookups by string_view without a heap allocation per call: std::unordered_map in C++17 has
-// no heterogeneous find, and 16-byte keys exceed libstdc++'s 15-byte small-string buffer.
-const std::string& LookupKey(std::string_view key) {
-  thread_local std::string buffer;
-  buffer.assign(key.data(), key.size());
-  return buffer;
-}
-
 Status SealedError() { return Status::Unavailable("the universe is closed"); }
 
 }  // namespace
@@ -35,18 +27,17 @@ Status SpacetimeTable::Get(uint32_t slot, std::string_view key, std::string* val
                            uint64_t* version, int64_t* expire_at_ms) const {
   if (!Owns(slot)) return Status::InvalidArgument("slot not owned by this shard");
   const Slot& s = *slots_[slot];
-  const std::string& lookup = LookupKey(key);
   std::shared_lock lock(s.mu);
   if (s.sealed) return SealedError();
   s.reads.fetch_add(1, std::memory_order_relaxed);
-  auto it = s.map.find(lookup);
+  auto it = s.map.find(key);
   if (it == s.map.end()) return Status::NotFound("key not found");
-  const Entry& e = it->second;
+  const TableRecord& e = *it->record;
   // Lazy expiry; the clock is read only for an entry that has an expiry.
   if (e.expire_at_ms != 0 && e.expire_at_ms <= clock_->NowUnixMillis()) {
     return Status::NotFound("key not found");
   }
-  value->assign(e.value);
+  value->assign(e.payload().data(), e.payload().size());
   *version = e.version;
   if (expire_at_ms != nullptr) *expire_at_ms = e.expire_at_ms;
   return Status::OK();
@@ -56,7 +47,6 @@ Status SpacetimeTable::Put(uint32_t slot, std::string_view key, std::string_view
                            uint64_t* version, int64_t expire_at_ms) {
   if (!Owns(slot)) return Status::InvalidArgument("slot not owned by this shard");
   Slot& s = *slots_[slot];
-  const std::string& lookup = LookupKey(key);  // copied into the map only on insert
   std::unique_lock lock(s.mu);
   if (s.sealed) return SealedError();
   // The LSN is taken and logged inside the slot's critical section so that, per key, WAL order
@@ -64,15 +54,9 @@ Status SpacetimeTable::Put(uint32_t slot, std::string_view key, std::string_view
   uint64_t lsn = 0;
   Status status = AssignLsn(s, {wal::RecordType::kPut, key, value, expire_at_ms}, &lsn);
   if (!status.ok()) return status;
-  auto [it, inserted] = s.map.try_emplace(lookup);
-  if (inserted) {
-    s.bytes += key.size() + value.size();
-  } else {
-    s.bytes = s.bytes - it->second.value.size() + value.size();
-  }
-  it->second.value.assign(value.data(), value.size());
-  it->second.version = lsn;
-  SetExpiry(s, it->second, expire_at_ms);
+  TableRecord& e = StoreValue(s, s.map.find(key), key, value);
+  e.version = lsn;
+  SetExpiry(s, e, expire_at_ms);
   ++s.writes;
   *version = lsn;
   return Status::OK();
@@ -82,14 +66,13 @@ Status SpacetimeTable::Delete(uint32_t slot, std::string_view key, bool* existed
                               uint64_t* version) {
   if (!Owns(slot)) return Status::InvalidArgument("slot not owned by this shard");
   Slot& s = *slots_[slot];
-  const std::string& lookup = LookupKey(key);
   std::unique_lock lock(s.mu);
   if (s.sealed) return SealedError();
-  auto it = s.map.find(lookup);
+  auto it = s.map.find(key);
   *existed = it != s.map.end();
   *version = 0;
   if (!*existed) return Status::OK();
-  if (it->second.expire_at_ms != 0 && Expired(it->second, clock_->NowUnixMillis())) {
+  if (it->record->expire_at_ms != 0 && Expired(*it->record, clock_->NowUnixMillis())) {
     RemoveExpired(s, it);
     *existed = false;
     return Status::OK();
@@ -112,16 +95,16 @@ Status SpacetimeTable::Update(uint32_t slot, std::string_view key, const UpdateF
   // Keys and mutations without an expiry never read the clock.
   int64_t now = 0;
   auto now_ms = [&] { return now != 0 ? now : (now = clock_->NowUnixMillis()); };
-  auto it = s.map.find(LookupKey(key));
-  if (it != s.map.end() && it->second.expire_at_ms != 0 && Expired(it->second, now_ms())) {
+  auto it = s.map.find(key);
+  if (it != s.map.end() && it->record->expire_at_ms != 0 && Expired(*it->record, now_ms())) {
     RemoveExpired(s, it);
     it = s.map.end();
   }
   KeyState current;
   if (it != s.map.end()) {
     current.exists = true;
-    current.value = it->second.value;
-    current.expire_at_ms = it->second.expire_at_ms;
+    current.value = it->record->payload();
+    current.expire_at_ms = it->record->expire_at_ms;
   }
   outcome->existed = current.exists;
   outcome->expire_at_ms = current.expire_at_ms;
@@ -138,7 +121,7 @@ Status SpacetimeTable::Update(uint32_t slot, std::string_view key, const UpdateF
   return ApplyMutation(s, key, it, action, &m, outcome);
 }
 
-Status SpacetimeTable::ApplyMutation(Slot& s, std::string_view key, Map::iterator it,
+Status SpacetimeTable::ApplyMutation(Slot& s, std::string_view key, RecordSet::iterator it,
                                      Mutation::Action action, Mutation* mutation,
                                      UpdateOutcome* outcome) {
   Mutation& m = *mutation;
@@ -150,15 +133,9 @@ Status SpacetimeTable::ApplyMutation(Slot& s, std::string_view key, Map::iterato
       status =
           AssignLsn(s, {wal::RecordType::kPut, key, m.value, m.expire_at_ms}, &outcome->version);
       if (!status.ok()) return status;
-      // fn may have used the thread's lookup buffer: insert with a key of our own.
-      if (it == s.map.end()) {
-        it = s.map.try_emplace(std::string(key)).first;
-        s.bytes += key.size();
-      }
-      s.bytes = s.bytes - it->second.value.size() + m.value.size();
-      it->second.value = std::move(m.value);
-      it->second.version = outcome->version;
-      SetExpiry(s, it->second, m.expire_at_ms);
+      TableRecord& e = StoreValue(s, it, key, m.value);
+      e.version = outcome->version;
+      SetExpiry(s, e, m.expire_at_ms);
       ++s.writes;
       outcome->expire_at_ms = m.expire_at_ms;
       return Status::OK();
@@ -166,7 +143,7 @@ Status SpacetimeTable::ApplyMutation(Slot& s, std::string_view key, Map::iterato
     case Mutation::Action::kSetExpiry:
       status = AssignLsn(s, {wal::RecordType::kExpire, key, {}, m.expire_at_ms}, &outcome->version);
       if (!status.ok()) return status;
-      SetExpiry(s, it->second, m.expire_at_ms);
+      SetExpiry(s, *it->record, m.expire_at_ms);
       ++s.writes;
       outcome->expire_at_ms = m.expire_at_ms;
       return Status::OK();
@@ -197,7 +174,7 @@ ExpireProgress SpacetimeTable::ExpireSome(int64_t now_ms, size_t budget) {
     }
     if (slot_done) {
       expire_slot_ = (expire_slot_ + 1) % kSlotCount;
-      expire_bucket_ = 0;
+      expire_resume_set_ = false;
       ++visited;
     }
   }
@@ -207,23 +184,28 @@ ExpireProgress SpacetimeTable::ExpireSome(int64_t now_ms, size_t budget) {
 bool SpacetimeTable::ExpireInSlot(Slot& s, int64_t now_ms, size_t limit, ExpireProgress* progress) {
   std::unique_lock lock(s.mu);
   if (s.sealed) return true;
-  // Buckets are the resumable order of an unordered_map. Empty buckets cost a step too, and a
-  // map does not shrink after mass deletion, so steps are bounded as well as entries.
-  const size_t buckets = s.map.bucket_count();
-  size_t examined = 0;
-  size_t b = expire_bucket_;
-  expire_doomed_.clear();
-  for (size_t steps = 0; b < buckets && examined < limit && steps < 4 * limit; ++b, ++steps) {
-    for (auto it = s.map.begin(b); it != s.map.end(b); ++it) {
-      ++examined;
-      if (Expired(it->second, now_ms)) expire_doomed_.push_back(&it->first);
-    }
+  // The walk resumes at the entry it stopped before (its key was kept). If that entry is gone,
+  // the slot's walk starts over; if the set rehashed, its order changed and the walk goes on in
+  // the new order (an entry may then be missed until the next pass; lazy expiry hides it).
+  auto it = s.map.begin();
+  if (expire_resume_set_) {
+    auto resume = s.map.find(std::string_view(expire_resume_key_));
+    if (resume != s.map.end()) it = resume;
   }
-  expire_bucket_ = b;
-  for (const std::string* key : expire_doomed_) RemoveExpired(s, s.map.find(*key));
+  size_t examined = 0;
+  expire_doomed_.clear();
+  for (; it != s.map.end() && examined < limit; ++it, ++examined) {
+    if (Expired(*it->record, now_ms)) expire_doomed_.push_back(it->record.get());
+  }
+  bool done = it == s.map.end();
+  expire_resume_set_ = !done;
+  if (!done) expire_resume_key_.assign(it->record->key());
+  for (const TableRecord* doomed : expire_doomed_) {
+    RemoveExpired(s, s.map.find(doomed->key()));
+  }
   progress->examined += examined;
   progress->expired += expire_doomed_.size();
-  return b >= buckets;
+  return done;
 }
 
 uint64_t SpacetimeTable::ScanSlot(uint32_t slot, uint64_t from, size_t budget,
@@ -234,15 +216,16 @@ uint64_t SpacetimeTable::ScanSlot(uint32_t slot, uint64_t from, size_t budget,
   const Slot& s = *slots_[slot];
   std::shared_lock lock(s.mu);
   if (s.sealed) return kPositionLimit;
-  std::vector<std::pair<uint64_t, const std::string*>> candidates;
+  std::vector<std::pair<uint64_t, std::string_view>> candidates;
   int64_t now = 0;  // read at the first entry with an expiry
-  for (const auto& [key, entry] : s.map) {
+  for (const RecordRef& ref : s.map) {
+    const TableRecord& entry = *ref.record;
     if (entry.expire_at_ms != 0) {
       if (now == 0) now = clock_->NowUnixMillis();
       if (Expired(entry, now)) continue;  // lazy expiry
     }
-    uint64_t position = PositionOf(key);
-    if (position >= from) candidates.emplace_back(position, &key);
+    uint64_t position = PositionOf(entry.key());
+    if (position >= from) candidates.emplace_back(position, entry.key());
   }
   uint64_t resume = kPositionLimit;
   if (candidates.size() > budget) {
@@ -264,7 +247,7 @@ uint64_t SpacetimeTable::ScanSlot(uint32_t slot, uint64_t from, size_t budget,
   std::sort(candidates.begin(), candidates.end());
   *examined = candidates.size();
   for (const auto& [position, key] : candidates) {
-    if (match(*key)) out->push_back(*key);
+    if (match(key)) out->push_back(std::string(key));
   }
   return resume;
 }
@@ -332,13 +315,13 @@ void SpacetimeTable::PreserveForCut(Slot& s) {
   }
 }
 
-void SpacetimeTable::RemoveExpired(Slot& s, Map::iterator it) {
+void SpacetimeTable::RemoveExpired(Slot& s, RecordSet::iterator it) {
   PreserveForCut(s);
   Erase(s, it);
   ++s.expired;
 }
 
-void SpacetimeTable::SetExpiry(Slot& s, Entry& e, int64_t expire_at_ms) {
+void SpacetimeTable::SetExpiry(Slot& s, TableRecord& e, int64_t expire_at_ms) {
   if ((e.expire_at_ms != 0) != (expire_at_ms != 0)) {
     if (expire_at_ms != 0) {
       s.volatile_keys.fetch_add(1, std::memory_order_relaxed);
@@ -349,16 +332,36 @@ void SpacetimeTable::SetExpiry(Slot& s, Entry& e, int64_t expire_at_ms) {
   e.expire_at_ms = expire_at_ms;
 }
 
-void SpacetimeTable::Erase(Slot& s, Map::iterator it) {
-  s.bytes -= it->first.size() + it->second.value.size();
-  if (it->second.expire_at_ms != 0) s.volatile_keys.fetch_sub(1, std::memory_order_relaxed);
+void SpacetimeTable::Erase(Slot& s, RecordSet::iterator it) {
+  const TableRecord& e = *it->record;
+  s.bytes -= e.key().size() + e.payload().size();
+  if (e.expire_at_ms != 0) s.volatile_keys.fetch_sub(1, std::memory_order_relaxed);
   s.map.erase(it);
+}
+
+TableRecord& SpacetimeTable::StoreValue(Slot& s, RecordSet::iterator it, std::string_view key,
+                                        std::string_view value) {
+  if (it == s.map.end()) {
+    it = s.map.insert(RecordRef{TableRecord::Make(key, value)}).first;
+    s.bytes += key.size() + value.size();
+    return *it->record;
+  }
+  TableRecord& old = *it->record;
+  s.bytes = s.bytes - old.payload().size() + value.size();
+  if (old.SetPayloadInPlace(value)) return old;
+  TableRecord::Ptr fresh = TableRecord::Make(key, value);
+  fresh->version = old.version;
+  fresh->expire_at_ms = old.expire_at_ms;
+  it->record = std::move(fresh);
+  return *it->record;
 }
 
 void SpacetimeTable::CopySlot(const Slot& s, std::vector<CutEntry>* out) {
   out->reserve(out->size() + s.map.size());
-  for (const auto& [key, entry] : s.map) {
-    out->push_back(CutEntry{key, entry.value, entry.version, entry.expire_at_ms});
+  for (const RecordRef& ref : s.map) {
+    const TableRecord& e = *ref.record;
+    out->push_back(
+        CutEntry{std::string(e.key()), std::string(e.payload()), e.version, e.expire_at_ms});
   }
 }
 
@@ -418,15 +421,9 @@ Status SpacetimeTable::RecoverPut(std::string_view key, std::string_view value, 
   Status status;
   Slot* s = SlotOfRecoveredKey(key, &status);
   if (s == nullptr) return status;
-  auto [it, inserted] = s->map.try_emplace(LookupKey(key));
-  if (inserted) {
-    s->bytes += key.size() + value.size();
-  } else {
-    s->bytes = s->bytes - it->second.value.size() + value.size();
-  }
-  it->second.value.assign(value.data(), value.size());
-  it->second.version = version;
-  SetExpiry(*s, it->second, expire_at_ms);
+  TableRecord& e = StoreValue(*s, s->map.find(key), key, value);
+  e.version = version;
+  SetExpiry(*s, e, expire_at_ms);
   return Status::OK();
 }
 
@@ -434,7 +431,7 @@ Status SpacetimeTable::RecoverDelete(std::string_view key) {
   Status status;
   Slot* s = SlotOfRecoveredKey(key, &status);
   if (s == nullptr) return status;
-  auto it = s->map.find(LookupKey(key));
+  auto it = s->map.find(key);
   if (it != s->map.end()) Erase(*s, it);
   return Status::OK();
 }
@@ -443,8 +440,8 @@ Status SpacetimeTable::RecoverExpire(std::string_view key, int64_t expire_at_ms)
   Status status;
   Slot* s = SlotOfRecoveredKey(key, &status);
   if (s == nullptr) return status;
-  auto it = s->map.find(LookupKey(key));
-  if (it != s->map.end()) SetExpiry(*s, it->second, expire_at_ms);
+  auto it = s->map.find(key);
+  if (it != s->map.end()) SetExpiry(*s, *it->record, expire_at_ms);
   return Status::OK();
 }
 
@@ -453,12 +450,12 @@ uint64_t SpacetimeTable::RecoverDropExpired(int64_t now_ms) {
   for (auto& slot : slots_) {
     if (!slot || slot->volatile_keys.load(std::memory_order_relaxed) == 0) continue;
     for (auto it = slot->map.begin(); it != slot->map.end();) {
-      auto next = std::next(it);
-      if (Expired(it->second, now_ms)) {
-        Erase(*slot, it);
+      if (Expired(*it->record, now_ms)) {
+        Erase(*slot, it++);  // absl: erase(iterator) leaves other iterators valid
         ++dropped;
+      } else {
+        ++it;
       }
-      it = next;
     }
   }
   return dropped;
@@ -488,7 +485,7 @@ void SpacetimeTable::Seal() {
     if (!slot) continue;
     std::unique_lock lock(slot->mu);
     slot->sealed = true;
-    Map().swap(slot->map);
+    RecordSet().swap(slot->map);
     std::vector<CutEntry>().swap(slot->cut_copy);
     slot->bytes = 0;
     slot->volatile_keys.store(0, std::memory_order_relaxed);

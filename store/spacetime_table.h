@@ -40,10 +40,10 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/wall_clock.h"
+#include "store/table_record.h"
 #include "wal/wal_format.h"
 #include "warp/status.h"
 #include "warp/universe.h"
@@ -130,7 +130,7 @@ class SpacetimeTable {
   Status Update(uint32_t slot, std::string_view key, const UpdateFn& fn, UpdateOutcome* outcome);
 
   // Active expiry: examines about `budget` entries of the slots that hold entries with an
-  // expiry, resuming where the previous call stopped (slot by slot, in bucket order), and
+  // expiry, resuming where the previous call stopped (slot by slot, in each slot's set order), and
   // removes those whose expiry is at or before now_ms, unlogged (see the file comment). Holds
   // a slot's lock for at most kExpireEntriesPerLock entries at a time. An entry may be missed
   // when a slot rehashes between calls; a later pass finds it (and lazy expiry hides it
@@ -192,18 +192,12 @@ class SpacetimeTable {
   void Seal();
 
  private:
-  struct Entry {
-    std::string value;
-    uint64_t version = 0;
-    int64_t expire_at_ms = 0;  // Unix ms; 0 = never
-  };
-  using Map = std::unordered_map<std::string, Entry>;
   // Laid out so that a Get touches two cache lines: the lock with the read counter (56 + 8
   // bytes), then the map header with the sealed flag. Write-only counters come last.
   struct alignas(64) Slot {
     mutable std::shared_mutex mu;
     mutable std::atomic<uint64_t> reads{0};
-    Map map;
+    RecordSet map;  // one TableRecord per key, found by key bytes
     bool sealed = false;
     uint64_t bytes = 0;
     uint64_t writes = 0;
@@ -229,19 +223,23 @@ class SpacetimeTable {
   void PreserveForCut(Slot& s);
   // The second half of Update: logs and applies `action` (m's action after the past-expiry
   // rule) to `key`, found at `it` (end() if absent), in `s` (lock held).
-  Status ApplyMutation(Slot& s, std::string_view key, Map::iterator it, Mutation::Action action,
-                       Mutation* mutation, UpdateOutcome* outcome);
+  Status ApplyMutation(Slot& s, std::string_view key, RecordSet::iterator it,
+                       Mutation::Action action, Mutation* mutation, UpdateOutcome* outcome);
   // Removes an expired entry without logging (lock held), copying the slot first for a cut.
-  void RemoveExpired(Slot& s, Map::iterator it);
+  void RemoveExpired(Slot& s, RecordSet::iterator it);
   // Walks one slot for ExpireSome; true when the walk reached the slot's end.
   bool ExpireInSlot(Slot& s, int64_t now_ms, size_t limit, ExpireProgress* progress);
-  static bool Expired(const Entry& e, int64_t now_ms) {
+  static bool Expired(const TableRecord& e, int64_t now_ms) {
     return e.expire_at_ms != 0 && e.expire_at_ms <= now_ms;
   }
   // Sets e's expiry, keeping s.volatile_keys (lock held).
-  static void SetExpiry(Slot& s, Entry& e, int64_t expire_at_ms);
+  static void SetExpiry(Slot& s, TableRecord& e, int64_t expire_at_ms);
   // Erases an entry, keeping s.bytes and s.volatile_keys (lock held).
-  static void Erase(Slot& s, Map::iterator it);
+  static void Erase(Slot& s, RecordSet::iterator it);
+  // Makes `value` the value of `key`, found at `it` (end() if absent: inserted with version and
+  // expiry 0), keeping s.bytes; returns its record (lock held).
+  static TableRecord& StoreValue(Slot& s, RecordSet::iterator it, std::string_view key,
+                                 std::string_view value);
   static void CopySlot(const Slot& s, std::vector<CutEntry>* out);
   Slot* SlotOfRecoveredKey(std::string_view key, Status* status);
 
@@ -255,11 +253,13 @@ class SpacetimeTable {
   static constexpr uint64_t kNoCut = ~uint64_t{0};
   std::atomic<uint64_t> cut_lsn_{kNoCut};
   std::atomic<uint64_t> cut_number_{0};
-  // Where ExpireSome resumes: a slot and a bucket in it (guarded by expire_mu_).
+  // Where ExpireSome resumes: a slot, and the key of the entry its walk stopped before (empty:
+  // the slot's first entry). Guarded by expire_mu_.
   std::mutex expire_mu_;
   uint32_t expire_slot_ = 0;
-  size_t expire_bucket_ = 0;
-  std::vector<const std::string*> expire_doomed_;  // scratch of ExpireInSlot
+  bool expire_resume_set_ = false;
+  std::string expire_resume_key_;
+  std::vector<const TableRecord*> expire_doomed_;  // scratch of ExpireInSlot
   std::atomic<double> ops_per_sec_{0.0};
   std::atomic<uint32_t> adoptions_{0};
 };

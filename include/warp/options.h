@@ -27,7 +27,8 @@ struct ServerOptions {
   uint32_t http_port = 7380;       // server.http_port: REST, /metrics and dashboard port
   std::string requirepass;         // server.requirepass: AUTH password; empty = none
   uint32_t maxclients = 10000;     // server.maxclients: RESP connections accepted at once
-  uint32_t io_threads = 2;         // server.io_threads: RESP event-loop threads
+  uint32_t io_threads = 0;         // server.io_threads: RESP event loops; 0 = one per 2 cores
+  uint32_t busy_poll_us = 100;     // server.busy_poll_us: a loop polls this long before sleeping
   uint64_t proto_max_bulk_len = 512ull << 20;       // server.proto_max_bulk_len: largest argument
   uint64_t client_query_buffer_limit = 1ull << 30;  // server.client_query_buffer_limit
   uint64_t client_output_buffer_limit = 256ull << 20;  // server.client_output_buffer_limit

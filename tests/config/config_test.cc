@@ -112,7 +112,7 @@ TEST_CASE("the embedded default is the text of config/warpengine.yaml on disk") 
   CHECK(EmbeddedDefaultYaml() == on_disk);
 }
 
-TEST_CASE("the schema has the thirty-one documented keys and docs/configuration.md names each") {
+TEST_CASE("the schema has the thirty-two documented keys and docs/configuration.md names each") {
   std::vector<std::string> want = {"data_dir",
                                    "shards",
                                    "stats_interval_ms",
@@ -123,6 +123,7 @@ TEST_CASE("the schema has the thirty-one documented keys and docs/configuration.
                                    "server.requirepass",
                                    "server.maxclients",
                                    "server.io_threads",
+                                   "server.busy_poll_us",
                                    "server.proto_max_bulk_len",
                                    "server.client_query_buffer_limit",
                                    "server.client_output_buffer_limit",
@@ -483,7 +484,7 @@ TEST_CASE("Validate requires distinct front-end ports unless the OS chooses them
 
 TEST_CASE("DescribeKeys lists every key with its type, range, help and default") {
   std::string text = DescribeKeys();
-  CHECK(SchemaKeys().size() == 31);
+  CHECK(SchemaKeys().size() == 32);
   CHECK(text.find(
             "wal.fsync                          always|everysec|no     When a write-ahead log") !=
         std::string::npos);

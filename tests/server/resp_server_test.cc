@@ -127,11 +127,12 @@ struct ServerFixture {
     state.start_ms = NowUnixMs();
     server = std::make_unique<RespServer>(&state);
   }
-  void Start() {
+  void Start(std::chrono::microseconds busy_poll = std::chrono::microseconds(0)) {
     RespServerOptions options;
     options.bind = "127.0.0.1";
     options.port = 0;
     options.io_threads = 2;
+    options.busy_poll = busy_poll;
     REQUIRE(server->Start(options).ok());
     REQUIRE(server->port() != 0);
   }
@@ -159,6 +160,35 @@ TEST_CASE("pipelined commands in one packet get their replies in order") {
                         Multibulk({"GET", "missing"});
   std::string expected = "+PONG\r\n+OK\r\n$1\r\n1\r\n$-1\r\n";
   CHECK(client.Roundtrip(request, expected.size()) == expected);
+}
+
+TEST_CASE("busy-polling loops answer every round trip and still stop when asked") {
+  ServerFixture f;
+  f.Start(std::chrono::microseconds(2000));
+  RawClient a(f.server->port());
+  RawClient b(f.server->port());
+  REQUIRE(a.connected());
+  REQUIRE(b.connected());
+  int wrong = 0;
+  for (int i = 0; i < 200; ++i) {
+    std::string value = std::to_string(i);
+    RawClient& client = i % 2 == 0 ? a : b;
+    if (client.Roundtrip(Multibulk({"SET", "k" + value, value}), 5) != "+OK\r\n") ++wrong;
+    if (client.Roundtrip(Multibulk({"GET", "k" + value}), Bulk(value).size()) != Bulk(value)) {
+      ++wrong;
+    }
+  }
+  CHECK(wrong == 0);
+  f.server->Stop();  // returns although both loops are polling, not sleeping
+  RawClient late(f.server->port());
+  CHECK_FALSE(late.connected());
+}
+
+TEST_CASE("io_threads 0 means one event loop per two cores, between 1 and 8") {
+  CHECK(ResolveIoThreads(3) == 3);
+  size_t cores = std::thread::hardware_concurrency();
+  size_t expected = std::min<size_t>(std::max<size_t>(cores / 2, 1), 8);
+  CHECK(ResolveIoThreads(0) == expected);
 }
 
 TEST_CASE("a command split into single bytes is parsed once it is complete") {
