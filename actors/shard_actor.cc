@@ -42,6 +42,22 @@ void ExpireTick(ShardState& st) {
   }
 }
 
+// Background tier work on each stats tick: the heat clock, demotion when the budget shrank or
+// writers left the table over it, and value-log compaction of the file with the most garbage
+// once at least half of it is dead (one file per tick bounds the work).
+void TierTick(ShardState& st) {
+  SpacetimeTable& table = *st.table;
+  table.TickHeatClock();
+  if (table.value_log() == nullptr) return;
+  table.DemoteToBudget();
+  size_t removed = 0;
+  Status s = table.CompactColdSome(kCompactionDeadRatio, 1, &removed);
+  if (!s.ok()) {
+    log::Error(filename::ShardName(table.shard_id()),
+               ": value-log compaction failed: ", s.ToString());
+  }
+}
+
 void SampleLoad(ShardState& st) {
   auto now = std::chrono::steady_clock::now();
   uint64_t ops = TotalOps(st.table->Counters());
@@ -72,6 +88,7 @@ ShardActor::behavior_type ShardBehavior(ShardActor::stateful_pointer<ShardState>
       [self](tick_atom) {
         auto& s = self->state;
         SampleLoad(s);
+        TierTick(s);
         s.next_tick += s.interval;
         self->scheduled_send(self, s.next_tick, tick_atom::value);
       },

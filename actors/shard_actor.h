@@ -11,7 +11,10 @@
 //    than kExpireTimePerTick, and never more than SpacetimeTable::kExpireEntriesPerLock
 //    entries under one slot lock. Lazy expiry (the table
 //    hides expired keys) keeps reads correct whatever this falls behind.
-// (Tier moves of later issues join here.)
+//  - tiers: every `stats_interval` it advances the table's heat clock, demotes while the table
+//    is over its memory budget (after CONFIG SET maxmemory shrank it; writers demote for
+//    themselves), and compacts the value-log file with the most garbage once at least
+//    kCompactionDeadRatio of it is dead (docs/tiered_storage.md).
 //
 // Heir semantics: the table is created by the engine before the actor and passed in; when the
 // actor crashes, its supervisor starts a new incarnation with the same table, which adopts it
@@ -35,6 +38,8 @@ using expire_atom = caf::atom_constant<caf::atom("expire")>;
 inline constexpr std::chrono::milliseconds kActiveExpiryInterval{100};
 inline constexpr size_t kExpireKeysPerTick = 2000;
 inline constexpr std::chrono::milliseconds kExpireTimePerTick{2};
+// Value-log files at least this dead are compacted, one per stats tick.
+inline constexpr double kCompactionDeadRatio = 0.5;
 
 // The shard's message interface: `tick` drives load sampling and `expire` active expiry (both
 // sent by the actor to itself); `get` answers the incarnation number of this actor (1 for the

@@ -5,6 +5,8 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <chrono>
 
+#include "store/event_horizon_cache.h"
+#include "store/value_log.h"
 #include "supervision/supervisor.h"
 
 namespace warp {
@@ -79,6 +81,25 @@ UniverseStats CollectTableStats(const ControllerContext& context) {
     s.snapshots = snapshot.taken;
     s.volatile_keys = c.volatile_keys;
     s.expired = c.expired;
+    s.hot_keys = c.tier_keys[0];
+    s.warm_keys = c.tier_keys[1];
+    s.cold_keys = c.tier_keys[2];
+    s.hot_bytes = c.tier_bytes[0];
+    s.warm_bytes = c.tier_bytes[1];
+    s.cold_bytes = c.tier_bytes[2];
+    s.memory_bytes = c.memory_bytes;
+    s.memory_budget = table.memory_budget();
+    s.demoted_to_warm = c.demoted_to_warm;
+    s.demoted_to_cold = c.demoted_to_cold;
+    s.promoted = c.promoted;
+    s.cold_reads = c.cold_reads;
+    if (const ValueLog* values = table.value_log()) {
+      ValueLogStats v = values->Stats();
+      s.value_log_bytes = v.total_bytes;
+      s.value_log_dead_bytes = v.dead_bytes;
+      s.value_log_reclaimed_bytes = v.reclaimed_bytes;
+      s.value_log_files_compacted = v.files_compacted;
+    }
     stats.shards.push_back(s);
     ShardStats& t = stats.total;
     t.shard += 1;
@@ -99,6 +120,37 @@ UniverseStats CollectTableStats(const ControllerContext& context) {
     t.snapshots += s.snapshots;
     t.volatile_keys += s.volatile_keys;
     t.expired += s.expired;
+    t.hot_keys += s.hot_keys;
+    t.warm_keys += s.warm_keys;
+    t.cold_keys += s.cold_keys;
+    t.hot_bytes += s.hot_bytes;
+    t.warm_bytes += s.warm_bytes;
+    t.cold_bytes += s.cold_bytes;
+    t.memory_bytes += s.memory_bytes;
+    t.memory_budget += s.memory_budget;
+    t.demoted_to_warm += s.demoted_to_warm;
+    t.demoted_to_cold += s.demoted_to_cold;
+    t.promoted += s.promoted;
+    t.cold_reads += s.cold_reads;
+    t.value_log_bytes += s.value_log_bytes;
+    t.value_log_dead_bytes += s.value_log_dead_bytes;
+    t.value_log_reclaimed_bytes += s.value_log_reclaimed_bytes;
+    t.value_log_files_compacted += s.value_log_files_compacted;
+  }
+  // One cache serves every shard.
+  if (!context.tables().empty()) {
+    if (const EventHorizonCache* cache = context.tables()[0]->cache()) {
+      EventHorizonStats c = cache->Stats();
+      stats.cache.capacity_bytes = c.capacity;
+      stats.cache.l1_hits = c.l1_hits;
+      stats.cache.l2_hits = c.l2_hits;
+      stats.cache.misses = c.misses;
+      stats.cache.l1_entries = c.l1_entries;
+      stats.cache.l2_entries = c.l2_entries;
+      stats.cache.l1_bytes = c.l1_bytes;
+      stats.cache.l2_bytes = c.l2_bytes;
+      stats.cache.evictions = c.l2_evictions;
+    }
   }
   return stats;
 }

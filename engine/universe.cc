@@ -22,10 +22,12 @@
 #include "engine/supervision_tree.h"
 #include "engine/universe_test_peer.h"
 #include "store/data_dir.h"
+#include "store/event_horizon_cache.h"
 #include "store/filename.h"
 #include "store/shard_checkpoint.h"
 #include "store/shard_recovery.h"
 #include "store/slot_router.h"
+#include "store/value_log.h"
 #include "supervision/supervisor.h"
 #include "wal/shard_log.h"
 
@@ -86,6 +88,19 @@ Status RecoverShards(FileSystem* fs, const std::string& data_dir,
   return Status::OK();
 }
 
+// The event horizon cache's capacity: tiers.cold.cache_bytes, at most a quarter of the memory
+// budget when there is one.
+uint64_t CacheBytes(const Options& options, uint64_t max_bytes) {
+  uint64_t cache = options.tiers.cold.cache_bytes;
+  return max_bytes == 0 ? cache : std::min(cache, max_bytes / 4);
+}
+
+// Each shard's share of the memory budget, once the cache has its capacity (0 = unbounded).
+uint64_t ShardBudget(const Options& options, uint64_t max_bytes, uint32_t shards) {
+  if (max_bytes == 0) return 0;
+  return std::max<uint64_t>(1, (max_bytes - CacheBytes(options, max_bytes)) / shards);
+}
+
 }  // namespace
 
 // Everything that exists while a universe is open. Never freed before ~Universe: a thread
@@ -96,7 +111,11 @@ struct OpenUniverse {
   std::vector<std::shared_ptr<SpacetimeTable>> tables;
   std::vector<std::shared_ptr<ShardLog>> logs;
   std::vector<std::shared_ptr<ShardCheckpointer>> checkpointers;
-  std::vector<std::string> notices;  // what recovery reported
+  // Tiers: the event horizon cache shared by the shards, and each shard's value log.
+  std::unique_ptr<EventHorizonCache> cache;
+  std::vector<std::unique_ptr<ValueLog>> value_logs;
+  std::atomic<uint64_t> memory_budget{0};  // memory.max_bytes in effect
+  std::vector<std::string> notices;        // what recovery reported
   std::array<Route, kSlotCount> routes;
   std::shared_ptr<ControllerContext> context;
   std::unique_ptr<ActorRuntime> runtime;
@@ -129,6 +148,59 @@ Status Universe::Open(const std::string& yaml_path) {
   Status s = config::LoadFile(yaml_path, &options);
   if (!s.ok()) return s;
   return Open(options);
+}
+
+namespace {
+
+// Opens each shard's value log (spacetime/shard-NN/cold/) and the event horizon cache, and
+// gives each table its share of the memory budget (docs/tiered_storage.md).
+Status AttachTiers(FileSystem* fs, const Options& opts, OpenUniverse* u) {
+  uint64_t max_bytes = opts.memory.max_bytes;
+  EventHorizonCache::Options cache_options;
+  cache_options.capacity_bytes = CacheBytes(opts, max_bytes);
+  cache_options.compress_min_bytes = opts.tiers.warm.compress_min_bytes;
+  u->cache = std::make_unique<EventHorizonCache>(cache_options);
+  u->memory_budget.store(max_bytes, std::memory_order_relaxed);
+  ValueLogOptions log_options;
+  log_options.max_file_bytes = opts.tiers.cold.file_bytes;
+  log_options.sync = opts.tiers.cold.fsync == FsyncPolicy::kAlways ? ValueLogSync::kEachBatch
+                                                                   : ValueLogSync::kNever;
+  TableTierOptions tier_options;
+  tier_options.memory_budget = ShardBudget(opts, max_bytes, opts.shards);
+  tier_options.hot_max_bytes = opts.tiers.hot.max_bytes / opts.shards;
+  tier_options.warm_max_bytes = opts.tiers.warm.max_bytes / opts.shards;
+  tier_options.compress_min_bytes = opts.tiers.warm.compress_min_bytes;
+  for (uint32_t shard = 0; shard < opts.shards; ++shard) {
+    std::unique_ptr<ValueLog> values;
+    Status s =
+        ValueLog::Open(fs, filename::ShardCold(opts.data_dir, shard), shard, log_options, &values);
+    if (!s.ok()) return s;
+    u->tables[shard]->AttachTiers(tier_options, values.get(), u->cache.get());
+    u->value_logs.push_back(std::move(values));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status Universe::SetMemoryBudget(uint64_t max_bytes) {
+  std::lock_guard lock(impl_->lifecycle_mu);
+  OpenUniverse* u = impl_->open.load(std::memory_order_acquire);
+  if (u == nullptr) return NotOpen();
+  u->memory_budget.store(max_bytes, std::memory_order_relaxed);
+  u->cache->SetCapacity(CacheBytes(u->options, max_bytes));
+  uint64_t share = ShardBudget(u->options, max_bytes, static_cast<uint32_t>(u->tables.size()));
+  for (auto& table : u->tables) {
+    table->SetMemoryBudget(share);
+    table->DemoteToBudget();
+  }
+  log::Info("memory budget set to ", max_bytes, " bytes (", share, " per shard)");
+  return Status::OK();
+}
+
+uint64_t Universe::memory_budget() const {
+  OpenUniverse* u = impl_->open.load(std::memory_order_acquire);
+  return u == nullptr ? 0 : u->memory_budget.load(std::memory_order_relaxed);
 }
 
 Status Universe::Impl::OpenLocked(const Options& requested) {
@@ -165,6 +237,10 @@ Status Universe::Impl::OpenLocked(const Options& requested) {
     u->tables.push_back(std::make_shared<SpacetimeTable>(shard, slots));
     u->tables.back()->SetWallClock(clock);
   }
+
+  // Tiers before recovery, so that recovery keeps to the memory budget.
+  s = AttachTiers(fs, opts, u.get());
+  if (!s.ok()) return abandon(s);
 
   // Recovery: newest snapshot + WAL tail per shard, then a fresh log segment for each.
   auto recovery_start = Clock::now();
@@ -287,7 +363,8 @@ Status Universe::Get(std::string_view key, std::string* value, Cosmic* cosmic) {
     Cosmic cosmic;
   };
   Lookup r = OnKey<Lookup>(impl_->open, key, [&](const Route& route, uint32_t slot, Lookup& l) {
-    return route.table->Get(slot, key, value, &l.cosmic.version, &l.cosmic.expire_at_ms);
+    return route.table->Get(slot, key, value, &l.cosmic.version, &l.cosmic.expire_at_ms,
+                            &l.cosmic.tier);
   });
   if (cosmic != nullptr) *cosmic = r.cosmic;
   return std::move(r.status);

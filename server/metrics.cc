@@ -21,55 +21,93 @@ inline void Bump(std::atomic<uint64_t>& counter, uint64_t n) {
   counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }
 
-// Per-shard series of /metrics. `tier`: the series also carries tier="hot" (every key lives in
-// the hot tier until the warm and cold tiers exist).
+// Per-shard series of /metrics, each labelled shard="N".
 struct ShardSeriesSpec {
   const char* metric;
   const char* type;
   const char* help;
   double (*value)(const ShardStats&);
-  bool tier;
+};
+// Per-shard series that also carry tier="hot|warm|cold".
+struct TierSeriesSpec {
+  const char* metric;
+  const char* type;
+  const char* help;
+  double (*value)(const ShardStats&, Tier);
+};
+constexpr TierSeriesSpec kTierSeries[] = {
+    {"warp_keys", "gauge", "Keys stored, by shard and residency tier.",
+     [](const ShardStats& s, Tier t) {
+       return double(t == Tier::kHot ? s.hot_keys : t == Tier::kWarm ? s.warm_keys : s.cold_keys);
+     }},
+    {"warp_tier_bytes", "gauge",
+     "Value bytes each tier holds: raw in memory (hot), LZ4 in memory (warm), in the value log "
+     "(cold).",
+     [](const ShardStats& s, Tier t) {
+       return double(t == Tier::kHot    ? s.hot_bytes
+                     : t == Tier::kWarm ? s.warm_bytes
+                                        : s.cold_bytes);
+     }},
+    {"warp_demotions_total", "counter", "Values demoted into the tier (warm or cold) since open.",
+     [](const ShardStats& s, Tier t) {
+       return double(t == Tier::kWarm   ? s.demoted_to_warm
+                     : t == Tier::kCold ? s.demoted_to_cold
+                                        : 0);
+     }},
 };
 constexpr ShardSeriesSpec kShardSeries[] = {
-    {"warp_keys", "gauge", "Keys stored, by shard and residency tier.",
-     [](const ShardStats& s) { return double(s.keys); }, true},
-    {"warp_data_bytes", "gauge", "Logical bytes stored (keys plus values), by shard and tier.",
-     [](const ShardStats& s) { return double(s.bytes); }, true},
+    {"warp_data_bytes", "gauge", "Logical bytes stored (keys plus values), by shard.",
+     [](const ShardStats& s) { return double(s.bytes); }},
+    {"warp_memory_bytes", "gauge",
+     "Bytes of records in memory with their overhead (what the memory budget limits).",
+     [](const ShardStats& s) { return double(s.memory_bytes); }},
+    {"warp_memory_budget_bytes", "gauge", "The shard's share of memory.max_bytes (0: unbounded).",
+     [](const ShardStats& s) { return double(s.memory_budget); }},
+    {"warp_promotions_total", "counter", "Warm or cold values made hot again by reads.",
+     [](const ShardStats& s) { return double(s.promoted); }},
+    {"warp_cold_reads_total", "counter", "Reads of cold values (cache or value log).",
+     [](const ShardStats& s) { return double(s.cold_reads); }},
+    {"warp_value_log_bytes", "gauge", "Bytes of the shard's value-log files.",
+     [](const ShardStats& s) { return double(s.value_log_bytes); }},
+    {"warp_value_log_dead_bytes", "gauge", "Value-log bytes no record points to any more.",
+     [](const ShardStats& s) { return double(s.value_log_dead_bytes); }},
+    {"warp_value_log_reclaimed_bytes_total", "counter",
+     "Value-log bytes given back by compaction since open.",
+     [](const ShardStats& s) { return double(s.value_log_reclaimed_bytes); }},
     {"warp_shard_reads_total", "counter", "Key lookups served by the shard since open.",
-     [](const ShardStats& s) { return double(s.reads); }, false},
+     [](const ShardStats& s) { return double(s.reads); }},
     {"warp_shard_writes_total", "counter", "Puts applied by the shard since open.",
-     [](const ShardStats& s) { return double(s.writes); }, false},
+     [](const ShardStats& s) { return double(s.writes); }},
     {"warp_shard_deletes_total", "counter", "Deletes that removed a key since open.",
-     [](const ShardStats& s) { return double(s.deletes); }, false},
+     [](const ShardStats& s) { return double(s.deletes); }},
     {"warp_shard_ops_per_second", "gauge", "Operations per second over the last stats interval.",
-     [](const ShardStats& s) { return s.ops_per_sec; }, false},
+     [](const ShardStats& s) { return s.ops_per_sec; }},
     {"warp_wal_lag_records", "gauge",
      "WAL records written but not yet fsynced (last - durable LSN).",
      [](const ShardStats& s) {
        return s.last_lsn >= s.durable_lsn ? double(s.last_lsn - s.durable_lsn) : 0.0;
-     },
-     false},
+     }},
     {"warp_wal_last_lsn", "gauge", "Newest sequence number assigned by the shard.",
-     [](const ShardStats& s) { return double(s.last_lsn); }, false},
+     [](const ShardStats& s) { return double(s.last_lsn); }},
     {"warp_wal_durable_lsn", "gauge", "Every write up to this sequence number is fsynced.",
-     [](const ShardStats& s) { return double(s.durable_lsn); }, false},
+     [](const ShardStats& s) { return double(s.durable_lsn); }},
     {"warp_wal_syncs_total", "counter", "fsyncs of the shard's WAL since open.",
-     [](const ShardStats& s) { return double(s.wal_syncs); }, false},
+     [](const ShardStats& s) { return double(s.wal_syncs); }},
     {"warp_wal_bytes_total", "counter", "Bytes appended to the shard's WAL since open.",
-     [](const ShardStats& s) { return double(s.wal_bytes); }, false},
+     [](const ShardStats& s) { return double(s.wal_bytes); }},
     {"warp_snapshots_total", "counter", "Snapshots taken of the shard since open.",
-     [](const ShardStats& s) { return double(s.snapshots); }, false},
+     [](const ShardStats& s) { return double(s.snapshots); }},
     {"warp_snapshot_lsn", "gauge", "Sequence number of the shard's newest snapshot (0 if none).",
-     [](const ShardStats& s) { return double(s.snapshot_lsn); }, false},
+     [](const ShardStats& s) { return double(s.snapshot_lsn); }},
     {"warp_snapshot_keys", "gauge", "Keys in the shard's newest snapshot.",
-     [](const ShardStats& s) { return double(s.snapshot_keys); }, false},
+     [](const ShardStats& s) { return double(s.snapshot_keys); }},
     {"warp_volatile_keys", "gauge", "Keys with an expiry (expired ones not yet removed included).",
-     [](const ShardStats& s) { return double(s.volatile_keys); }, false},
+     [](const ShardStats& s) { return double(s.volatile_keys); }},
     {"warp_expired_keys_total", "counter", "Keys removed because their expiry passed, since open.",
-     [](const ShardStats& s) { return double(s.expired); }, false},
+     [](const ShardStats& s) { return double(s.expired); }},
     {"warp_shard_adoptions_total", "counter",
      "Shard-actor incarnations that adopted the shard's table (restarts).",
-     [](const ShardStats& s) { return double(s.adoptions); }, false},
+     [](const ShardStats& s) { return double(s.adoptions); }},
 };
 
 }  // namespace
@@ -172,17 +210,33 @@ std::string PrometheusText::Number(double value) {
 }
 
 void WriteEngineMetrics(const UniverseStats& stats, PrometheusText* out) {
-  for (const ShardSeriesSpec& spec : kShardSeries) {
+  for (const TierSeriesSpec& spec : kTierSeries) {
     out->Family(spec.metric, spec.type, spec.help);
     for (const ShardStats& s : stats.shards) {
       std::string shard = std::to_string(s.shard);
-      if (spec.tier) {
-        out->Sample(spec.metric, {{"shard", shard}, {"tier", TierName(Tier::kHot)}}, spec.value(s));
-      } else {
-        out->Sample(spec.metric, {{"shard", shard}}, spec.value(s));
+      for (Tier tier : {Tier::kHot, Tier::kWarm, Tier::kCold}) {
+        out->Sample(spec.metric, {{"shard", shard}, {"tier", TierName(tier)}}, spec.value(s, tier));
       }
     }
   }
+  for (const ShardSeriesSpec& spec : kShardSeries) {
+    out->Family(spec.metric, spec.type, spec.help);
+    for (const ShardStats& s : stats.shards) {
+      out->Sample(spec.metric, {{"shard", std::to_string(s.shard)}}, spec.value(s));
+    }
+  }
+  const CacheStats& cache = stats.cache;
+  out->Family("warp_cache_capacity_bytes", "gauge", "Capacity of the event horizon cache.");
+  out->Sample("warp_cache_capacity_bytes", {}, cache.capacity_bytes);
+  out->Family("warp_cache_hits_total", "counter", "Event horizon cache hits, by level.");
+  out->Sample("warp_cache_hits_total", {{"level", "1"}}, cache.l1_hits);
+  out->Sample("warp_cache_hits_total", {{"level", "2"}}, cache.l2_hits);
+  out->Family("warp_cache_misses_total", "counter",
+              "Event horizon cache misses (value-log reads).");
+  out->Sample("warp_cache_misses_total", {}, cache.misses);
+  out->Family("warp_cache_bytes", "gauge", "Bytes held by each level of the event horizon cache.");
+  out->Sample("warp_cache_bytes", {{"level", "1"}}, cache.l1_bytes);
+  out->Sample("warp_cache_bytes", {{"level", "2"}}, cache.l2_bytes);
   out->Family("warp_actor_restarts_total", "counter",
               "Restarts of each actor of the supervision tree since open.");
   for (const ActorStatus& a : stats.actors) {

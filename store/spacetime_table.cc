@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <mutex>
 
+#include "common/log.h"
+#include "store/event_horizon_cache.h"
 #include "store/slot_router.h"
+#include "store/tiers.h"
+#include "store/value_log.h"
 #include "wal/shard_log.h"
 
 namespace warp {
@@ -24,9 +28,9 @@ SpacetimeTable::SpacetimeTable(uint32_t shard_id, const std::vector<uint32_t>& s
 }
 
 Status SpacetimeTable::Get(uint32_t slot, std::string_view key, std::string* value,
-                           uint64_t* version, int64_t* expire_at_ms) const {
+                           uint64_t* version, int64_t* expire_at_ms, Tier* tier) {
   if (!Owns(slot)) return Status::InvalidArgument("slot not owned by this shard");
-  const Slot& s = *slots_[slot];
+  Slot& s = *slots_[slot];
   std::shared_lock lock(s.mu);
   if (s.sealed) return SealedError();
   s.reads.fetch_add(1, std::memory_order_relaxed);
@@ -37,10 +41,68 @@ Status SpacetimeTable::Get(uint32_t slot, std::string_view key, std::string* val
   if (e.expire_at_ms != 0 && e.expire_at_ms <= clock_->NowUnixMillis()) {
     return Status::NotFound("key not found");
   }
-  value->assign(e.payload().data(), e.payload().size());
   *version = e.version;
   if (expire_at_ms != nullptr) *expire_at_ms = e.expire_at_ms;
+  if (tier != nullptr) *tier = static_cast<Tier>(e.tier);
+  if (e.tier == static_cast<uint8_t>(Tier::kHot)) {
+    value->assign(e.payload().data(), e.payload().size());
+    if (values_ != nullptr) tiers::Observe(e, HeatMinute(), tier_options_.heat_decay_minutes);
+    return Status::OK();
+  }
+  if (e.tier == static_cast<uint8_t>(Tier::kCold)) {
+    s.cold_reads.fetch_add(1, std::memory_order_relaxed);
+  }
+  Status read = ReadValue(e, value);
+  uint8_t heat = tiers::Observe(e, HeatMinute(), tier_options_.heat_decay_minutes);
+  if (!read.ok() || heat < tier_options_.promote_heat) return read;
+  uint64_t read_version = e.version;
+  lock.unlock();
+  Promote(slot, key, read_version, *value);
   return Status::OK();
+}
+
+Status SpacetimeTable::ReadValue(const TableRecord& r, std::string* value) {
+  switch (static_cast<Tier>(r.tier)) {
+    case Tier::kWarm:
+      return tiers::DecompressWarm(r.payload(), value);
+    case Tier::kCold: {
+      if (cache_ != nullptr) {
+        int level = 0;
+        if (cache_->Lookup(r.key(), r.version, value, &level)) return Status::OK();
+      }
+      Status read = values_->Read(tiers::DecodeColdPointer(r.payload()), r.key(), value);
+      if (read.ok() && cache_ != nullptr) cache_->Insert(r.key(), r.version, *value);
+      return read;
+    }
+    default:
+      value->assign(r.payload().data(), r.payload().size());
+      return Status::OK();
+  }
+}
+
+void SpacetimeTable::Promote(uint32_t slot, std::string_view key, uint64_t version,
+                             std::string_view value) {
+  Slot& s = *slots_[slot];
+  {
+    std::unique_lock lock(s.mu);
+    if (s.sealed) return;
+    auto it = s.map.find(key);
+    if (it == s.map.end()) return;
+    TableRecord& old = *it->record;
+    if (old.version != version || old.tier == static_cast<uint8_t>(Tier::kHot)) return;
+    int64_t before = Track(s, old, -1);
+    if (old.tier == static_cast<uint8_t>(Tier::kCold)) ForgetCold(old);
+    TableRecord::Ptr fresh = TableRecord::Make(key, value);
+    fresh->version = old.version;
+    fresh->expire_at_ms = old.expire_at_ms;
+    fresh->tier = static_cast<uint8_t>(Tier::kHot);
+    fresh->heat.store(old.heat.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    fresh->touched.store(old.touched.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    it->record = std::move(fresh);
+    AddMemory(Track(s, *it->record, +1) - before);
+    s.promoted.fetch_add(1, std::memory_order_relaxed);
+  }
+  MaybeDemote();
 }
 
 Status SpacetimeTable::Put(uint32_t slot, std::string_view key, std::string_view value,
@@ -59,6 +121,8 @@ Status SpacetimeTable::Put(uint32_t slot, std::string_view key, std::string_view
   SetExpiry(s, e, expire_at_ms);
   ++s.writes;
   *version = lsn;
+  lock.unlock();
+  MaybeDemote();
   return Status::OK();
 }
 
@@ -101,10 +165,18 @@ Status SpacetimeTable::Update(uint32_t slot, std::string_view key, const UpdateF
     it = s.map.end();
   }
   KeyState current;
+  std::string materialized;  // the value of a warm or cold record
   if (it != s.map.end()) {
+    const TableRecord& e = *it->record;
     current.exists = true;
-    current.value = it->record->payload();
-    current.expire_at_ms = it->record->expire_at_ms;
+    if (e.tier == static_cast<uint8_t>(Tier::kHot)) {
+      current.value = e.payload();
+    } else {
+      Status read = ReadValue(e, &materialized);
+      if (!read.ok()) return read;
+      current.value = materialized;
+    }
+    current.expire_at_ms = e.expire_at_ms;
   }
   outcome->existed = current.exists;
   outcome->expire_at_ms = current.expire_at_ms;
@@ -118,7 +190,10 @@ Status SpacetimeTable::Update(uint32_t slot, std::string_view key, const UpdateF
       m.expire_at_ms != 0 && m.expire_at_ms <= now_ms()) {
     action = Mutation::Action::kDelete;  // an expiry in the past deletes, as in Redis
   }
-  return ApplyMutation(s, key, it, action, &m, outcome);
+  Status applied = ApplyMutation(s, key, it, action, &m, outcome);
+  lock.unlock();
+  if (applied.ok() && action == Mutation::Action::kPut) MaybeDemote();
+  return applied;
 }
 
 Status SpacetimeTable::ApplyMutation(Slot& s, std::string_view key, RecordSet::iterator it,
@@ -264,6 +339,15 @@ TableCounters SpacetimeTable::Counters() const {
     counters.reads += slot->reads.load(std::memory_order_relaxed);
     counters.volatile_keys += slot->volatile_keys.load(std::memory_order_relaxed);
     counters.expired += slot->expired;
+    for (int t = 0; t < 3; ++t) {
+      counters.tier_keys[t] += slot->tier_keys[t];
+      counters.tier_bytes[t] += slot->tier_bytes[t];
+    }
+    counters.memory_bytes += static_cast<uint64_t>(std::max<int64_t>(slot->memory, 0));
+    counters.demoted_to_warm += slot->demoted_to_warm;
+    counters.demoted_to_cold += slot->demoted_to_cold;
+    counters.promoted += slot->promoted.load(std::memory_order_relaxed);
+    counters.cold_reads += slot->cold_reads.load(std::memory_order_relaxed);
   }
   counters.last_lsn =
       log_ != nullptr ? log_->last_lsn() : last_lsn_.load(std::memory_order_relaxed);
@@ -334,8 +418,10 @@ void SpacetimeTable::SetExpiry(Slot& s, TableRecord& e, int64_t expire_at_ms) {
 
 void SpacetimeTable::Erase(Slot& s, RecordSet::iterator it) {
   const TableRecord& e = *it->record;
-  s.bytes -= e.key().size() + e.payload().size();
+  s.bytes -= e.key().size() + tiers::ValueSize(e);
   if (e.expire_at_ms != 0) s.volatile_keys.fetch_sub(1, std::memory_order_relaxed);
+  AddMemory(-Track(s, e, -1));
+  if (e.tier == static_cast<uint8_t>(Tier::kCold)) ForgetCold(e);
   s.map.erase(it);
 }
 
@@ -343,25 +429,70 @@ TableRecord& SpacetimeTable::StoreValue(Slot& s, RecordSet::iterator it, std::st
                                         std::string_view value) {
   if (it == s.map.end()) {
     it = s.map.insert(RecordRef{TableRecord::Make(key, value)}).first;
+    TableRecord& r = *it->record;
+    r.tier = static_cast<uint8_t>(Tier::kHot);
+    tiers::InitHeat(r, HeatMinute());
     s.bytes += key.size() + value.size();
-    return *it->record;
+    AddMemory(Track(s, r, +1));
+    return r;
   }
   TableRecord& old = *it->record;
-  s.bytes = s.bytes - old.payload().size() + value.size();
-  if (old.SetPayloadInPlace(value)) return old;
+  s.bytes = s.bytes - tiers::ValueSize(old) + value.size();
+  int64_t before = Track(s, old, -1);
+  if (old.tier == static_cast<uint8_t>(Tier::kHot) && old.SetPayloadInPlace(value)) {
+    AddMemory(Track(s, old, +1) - before);
+    return old;
+  }
+  if (old.tier == static_cast<uint8_t>(Tier::kCold)) ForgetCold(old);
   TableRecord::Ptr fresh = TableRecord::Make(key, value);
   fresh->version = old.version;
   fresh->expire_at_ms = old.expire_at_ms;
+  fresh->tier = static_cast<uint8_t>(Tier::kHot);
+  fresh->heat.store(old.heat.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  fresh->touched.store(old.touched.load(std::memory_order_relaxed), std::memory_order_relaxed);
   it->record = std::move(fresh);
+  AddMemory(Track(s, *it->record, +1) - before);
   return *it->record;
+}
+
+int64_t SpacetimeTable::Track(Slot& s, const TableRecord& r, int sign) {
+  auto footprint = static_cast<int64_t>(r.allocated_bytes() + kEntryOverheadBytes);
+  uint64_t stored =
+      r.tier == static_cast<uint8_t>(Tier::kCold) ? tiers::ValueSize(r) : r.payload().size();
+  if (r.tier == static_cast<uint8_t>(Tier::kHot) && tier_options_.hot_max_bytes != 0) {
+    hot_bytes_.fetch_add(sign > 0 ? static_cast<int64_t>(stored) : -static_cast<int64_t>(stored),
+                         std::memory_order_relaxed);
+  }
+  if (sign > 0) {
+    ++s.tier_keys[r.tier];
+    s.tier_bytes[r.tier] += stored;
+    s.memory += footprint;
+  } else {
+    --s.tier_keys[r.tier];
+    s.tier_bytes[r.tier] -= stored;
+    s.memory -= footprint;
+  }
+  return footprint;
+}
+
+void SpacetimeTable::ForgetCold(const TableRecord& r) {
+  values_->MarkDead(tiers::DecodeColdPointer(r.payload()));
+  if (cache_ != nullptr) cache_->Erase(r.key());
 }
 
 void SpacetimeTable::CopySlot(const Slot& s, std::vector<CutEntry>* out) {
   out->reserve(out->size() + s.map.size());
   for (const RecordRef& ref : s.map) {
     const TableRecord& e = *ref.record;
-    out->push_back(
-        CutEntry{std::string(e.key()), std::string(e.payload()), e.version, e.expire_at_ms});
+    CutEntry entry{std::string(e.key()), std::string(), e.version, e.expire_at_ms};
+    Status read = ReadValue(e, &entry.value);
+    if (!read.ok()) {
+      // The value is not lost (the WAL and the previous snapshot hold it), but this cut
+      // cannot be complete: the snapshot fails, loudly.
+      throw std::runtime_error("cannot read the value of a cold key for a snapshot: " +
+                               read.ToString());
+    }
+    out->push_back(std::move(entry));
   }
 }
 
@@ -424,6 +555,7 @@ Status SpacetimeTable::RecoverPut(std::string_view key, std::string_view value, 
   TableRecord& e = StoreValue(*s, s->map.find(key), key, value);
   e.version = version;
   SetExpiry(*s, e, expire_at_ms);
+  MaybeDemote();  // recovery keeps to the budget too
   return Status::OK();
 }
 
@@ -474,9 +606,7 @@ void SpacetimeTable::Clear() {
   for (auto& slot : slots_) {
     if (!slot) continue;
     std::unique_lock lock(slot->mu);
-    slot->map.clear();
-    slot->bytes = 0;
-    slot->volatile_keys.store(0, std::memory_order_relaxed);
+    while (!slot->map.empty()) Erase(*slot, slot->map.begin());
   }
 }
 
@@ -489,7 +619,246 @@ void SpacetimeTable::Seal() {
     std::vector<CutEntry>().swap(slot->cut_copy);
     slot->bytes = 0;
     slot->volatile_keys.store(0, std::memory_order_relaxed);
+    AddMemory(-slot->memory);
+    slot->memory = 0;
+    for (int t = 0; t < 3; ++t) slot->tier_keys[t] = slot->tier_bytes[t] = 0;
   }
+}
+
+// --- Tiers -------------------------------------------------------------------------------------
+
+void SpacetimeTable::AttachTiers(const TableTierOptions& options, ValueLog* values,
+                                 EventHorizonCache* cache) {
+  tier_options_ = options;
+  values_ = values;
+  cache_ = cache;
+  memory_budget_.store(options.memory_budget, std::memory_order_relaxed);
+  TickHeatClock();
+}
+
+void SpacetimeTable::TickHeatClock() {
+  heat_minute_.store(static_cast<uint16_t>(clock_->NowUnixMillis() / 60000),
+                     std::memory_order_relaxed);
+}
+
+uint64_t SpacetimeTable::DemoteToBudget() {
+  if (values_ == nullptr) return 0;
+  std::lock_guard guard(demote_mu_);
+  // Down to 95% of the budgets, so that the next writes do not demote again at once.
+  uint64_t budget = memory_budget();
+  uint64_t target = budget - budget / 20;
+  int64_t hot_target =
+      static_cast<int64_t>(tier_options_.hot_max_bytes - tier_options_.hot_max_bytes / 20);
+  auto excess = [&]() -> uint64_t {
+    uint64_t over = 0;
+    if (budget != 0 && memory_bytes() > target) over = memory_bytes() - target;
+    if (tier_options_.hot_max_bytes != 0) {
+      int64_t hot = hot_bytes_.load(std::memory_order_relaxed);
+      if (hot > hot_target) over = std::max(over, static_cast<uint64_t>(hot - hot_target));
+    }
+    return over;
+  };
+  uint64_t freed = 0;
+  uint16_t now = HeatMinute();
+  // Rounds over the slots while they free memory; a round that frees nothing means what is
+  // left is cold (keys and pointers alone exceed the budget), and the writer goes on.
+  for (uint64_t round_start = 0; excess() > 0;) {
+    round_start = freed;
+    for (uint32_t visited = 0; visited < kSlotCount && excess() > 0;) {
+      Slot* s = slots_[demote_slot_].get();
+      bool slot_done = true;
+      if (s != nullptr) slot_done = DemoteInSlot(*s, now, excess(), &freed);
+      if (slot_done) {
+        demote_slot_ = (demote_slot_ + 1) % kSlotCount;
+        demote_resume_set_ = false;
+        ++visited;
+      }
+    }
+    if (freed == round_start) break;
+  }
+  uint64_t retry_at = 0;
+  if (excess() > 0) retry_at = memory_bytes() + std::max<uint64_t>(budget / 64, 1 << 20);
+  demote_retry_at_.store(retry_at, std::memory_order_relaxed);
+  return freed;
+}
+
+bool SpacetimeTable::DemoteInSlot(Slot& s, uint16_t now_minute, uint64_t want, uint64_t* freed) {
+  constexpr size_t kWindow = 64;
+  std::unique_lock lock(s.mu);
+  if (s.sealed) return true;
+  if (s.tier_keys[0] + s.tier_keys[1] == 0) return true;  // all cold already
+  auto it = s.map.begin();
+  if (demote_resume_set_) {
+    auto resume = s.map.find(std::string_view(demote_resume_key_));
+    if (resume != s.map.end()) it = resume;
+  }
+  // The window: up to kWindow records in set order (effectively a random sample of the
+  // slot), of which the coldest quarter is demoted (approximate LFU, as Redis samples keys).
+  struct Candidate {
+    TableRecord* record;
+    const RecordRef* ref;
+    uint8_t heat;
+  };
+  std::vector<Candidate> window;
+  window.reserve(kWindow);
+  size_t examined = 0;
+  for (; it != s.map.end() && examined < kWindow; ++it, ++examined) {
+    TableRecord& r = *it->record;
+    if (r.tier == static_cast<uint8_t>(Tier::kCold)) continue;
+    window.push_back(
+        {&r, &*it, tiers::DecayedHeat(r, now_minute, tier_options_.heat_decay_minutes)});
+  }
+  bool done = it == s.map.end();
+  demote_resume_set_ = !done;
+  if (!done) demote_resume_key_.assign(it->record->key());
+  if (window.empty()) return done;
+  std::sort(window.begin(), window.end(),
+            [](const Candidate& a, const Candidate& b) { return a.heat < b.heat; });
+  size_t take = std::max<size_t>(1, window.size() / 4);
+  window.resize(take);
+
+  // Replaces c's record by one with `payload` in `tier`, keeping its metadata.
+  auto replace = [&](const Candidate& c, std::string_view payload, Tier tier) {
+    TableRecord& old = *c.record;
+    int64_t before = Track(s, old, -1);
+    TableRecord::Ptr fresh = TableRecord::Make(old.key(), payload);
+    fresh->version = old.version;
+    fresh->expire_at_ms = old.expire_at_ms;
+    fresh->tier = static_cast<uint8_t>(tier);
+    fresh->heat.store(old.heat.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    fresh->touched.store(old.touched.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    c.ref->record = std::move(fresh);
+    int64_t after = Track(s, *c.ref->record, +1);
+    AddMemory(after - before);
+    if (before > after) *freed += static_cast<uint64_t>(before - after);
+  };
+
+  uint64_t warm_bytes = 0;
+  if (tier_options_.warm_max_bytes != 0) warm_bytes = warm_bytes_.load(std::memory_order_relaxed);
+  std::vector<std::string> cold_values;
+  std::vector<const Candidate*> to_cold;
+  std::string value;
+  std::string payload;
+  uint64_t before_freed = *freed;
+  for (const Candidate& c : window) {
+    if (*freed - before_freed >= want) break;
+    Status read = ReadValue(*c.record, &value);
+    if (!read.ok()) {
+      log::Error("shard ", shard_id_, ": cannot demote a record: ", read.ToString());
+      continue;
+    }
+    bool room_warm = tier_options_.warm_max_bytes == 0 || warm_bytes < tier_options_.warm_max_bytes;
+    if (c.record->tier == static_cast<uint8_t>(Tier::kHot) && room_warm &&
+        value.size() >= tier_options_.compress_min_bytes && tiers::CompressWarm(value, &payload)) {
+      replace(c, payload, Tier::kWarm);
+      warm_bytes += payload.size();
+      warm_bytes_.fetch_add(payload.size(), std::memory_order_relaxed);
+      ++s.demoted_to_warm;
+      continue;
+    }
+    if (c.record->tier == static_cast<uint8_t>(Tier::kWarm)) {
+      warm_bytes_.fetch_sub(c.record->payload().size(), std::memory_order_relaxed);
+    }
+    cold_values.push_back(value);
+    to_cold.push_back(&c);
+  }
+  if (!to_cold.empty()) {
+    std::vector<std::pair<std::string_view, std::string_view>> batch;
+    for (size_t i = 0; i < to_cold.size(); ++i) {
+      batch.emplace_back(to_cold[i]->record->key(), cold_values[i]);
+    }
+    std::vector<ValuePointer> where;
+    Status appended = values_->AppendBatch(batch, &where);
+    if (!appended.ok()) {
+      // Nothing is lost: the records stay in memory, over the budget, and the error is loud.
+      log::Error("shard ", shard_id_, ": cannot demote ", to_cold.size(),
+                 " values to the value log: ", appended.ToString());
+      for (const Candidate* c : to_cold) {
+        if (c->record->tier == static_cast<uint8_t>(Tier::kWarm)) {
+          warm_bytes_.fetch_add(c->record->payload().size(), std::memory_order_relaxed);
+        }
+      }
+      return true;
+    }
+    for (size_t i = 0; i < to_cold.size(); ++i) {
+      replace(*to_cold[i],
+              tiers::EncodeColdPayload(where[i], static_cast<uint32_t>(cold_values[i].size())),
+              Tier::kCold);
+      ++s.demoted_to_cold;
+    }
+  }
+  return done;
+}
+
+Status SpacetimeTable::CompactColdSome(double min_dead_ratio, size_t max_files,
+                                       size_t* files_removed) {
+  *files_removed = 0;
+  if (values_ == nullptr) return Status::OK();
+  std::lock_guard guard(demote_mu_);  // one mover of values at a time
+  // Live values are moved in batches of about this many bytes: appended to the active file,
+  // then each pointer is swapped under its slot's lock if the record still points at the old
+  // copy (else the new copy is garbage at once).
+  constexpr size_t kBatchBytes = 1 << 20;
+  struct Live {
+    std::string key;
+    std::string value;
+    ValuePointer from;
+  };
+  std::vector<Live> batch;
+  size_t batch_bytes = 0;
+  auto move_batch = [&]() -> Status {
+    if (batch.empty()) return Status::OK();
+    std::vector<std::pair<std::string_view, std::string_view>> records;
+    for (const Live& l : batch) records.emplace_back(l.key, l.value);
+    std::vector<ValuePointer> to;
+    Status appended = values_->AppendBatch(records, &to);
+    if (!appended.ok()) return appended;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Slot& s = *slots_[SlotOfKey(batch[i].key)];
+      std::unique_lock lock(s.mu);
+      auto it = s.map.find(std::string_view(batch[i].key));
+      bool current = !s.sealed && it != s.map.end() &&
+                     it->record->tier == static_cast<uint8_t>(Tier::kCold) &&
+                     tiers::DecodeColdPointer(it->record->payload()) == batch[i].from;
+      if (!current) {
+        values_->MarkDead(to[i]);
+        continue;
+      }
+      // Same payload size: the pointer is rewritten in place; the version and the cache entry
+      // (keyed by version) stay valid.
+      std::string payload = tiers::EncodeColdPayload(to[i], tiers::ValueSize(*it->record));
+      it->record->SetPayloadInPlace(payload);
+    }
+    batch.clear();
+    batch_bytes = 0;
+    return Status::OK();
+  };
+  for (uint32_t file_id : values_->CompactionCandidates(min_dead_ratio)) {
+    if (*files_removed >= max_files) break;
+    Status s = values_->ForEachRecord(
+        file_id, [&](std::string_view key, std::string_view value, const ValuePointer& where) {
+          uint32_t slot = SlotOfKey(key);
+          if (!Owns(slot)) return Status::OK();
+          {
+            Slot& sl = *slots_[slot];
+            std::shared_lock lock(sl.mu);
+            auto it = sl.map.find(key);
+            if (it == sl.map.end() || it->record->tier != static_cast<uint8_t>(Tier::kCold) ||
+                !(tiers::DecodeColdPointer(it->record->payload()) == where)) {
+              return Status::OK();  // overwritten, deleted or promoted: garbage
+            }
+          }
+          batch.push_back(Live{std::string(key), std::string(value), where});
+          batch_bytes += key.size() + value.size();
+          return batch_bytes >= kBatchBytes ? move_batch() : Status::OK();
+        });
+    if (s.ok()) s = move_batch();
+    if (!s.ok()) return s;
+    s = values_->RemoveFile(file_id);
+    if (!s.ok()) return s;
+    ++*files_removed;
+  }
+  return Status::OK();
 }
 
 }  // namespace warp

@@ -26,6 +26,18 @@
 // the slot at S, expired entries included (a later expire record may make such a key
 // persistent again in the log, so a snapshot must not lose it; see store/shard_recovery.h).
 //
+// Tiers (docs/tiered_storage.md): with a memory budget (AttachTiers, SetMemoryBudget) a write
+// that takes the table's records over it demotes the coldest records until it is back under
+// (Hawking radiation, inline in the writing thread after its slot lock is released, as Redis
+// evicts in the command path): hot -> warm (LZ4 in memory) when the value compresses, else
+// hot or warm -> cold (the value goes to the shard's value log; the key, its metadata and a
+// pointer stay). Reads of warm values decompress; reads of cold values go through the event
+// horizon cache, then the value log. A warm or cold record whose heat reaches the promotion
+// threshold on a read becomes hot again. Demotion and promotion log nothing: the WAL and
+// snapshots hold raw values whatever the tier, so a crash at any point loses nothing, and the
+// value log is rebuilt from them on the next open. Without a budget every record stays hot
+// and reads record no heat.
+//
 // Lifetime: the table outlives the shard actor that owns it (ETS "heir"): a restarted actor
 // re-adopts the same object. Seal() ends its life for callers: every later call returns
 // Unavailable, and calls already inside a slot finish first.
@@ -51,6 +63,8 @@
 namespace warp {
 
 class ShardLog;
+class ValueLog;
+class EventHorizonCache;
 
 // Load counters of a table, read without stopping writers (each slot read under its lock).
 struct TableCounters {
@@ -62,6 +76,25 @@ struct TableCounters {
   uint64_t last_lsn = 0;
   uint64_t volatile_keys = 0;  // entries with an expiry
   uint64_t expired = 0;        // entries removed because their expiry passed
+  // Tiers: keys per tier, and the bytes each tier holds: raw value bytes in memory (hot), LZ4
+  // bytes in memory (warm), value bytes in the value log (cold).
+  uint64_t tier_keys[3] = {0, 0, 0};
+  uint64_t tier_bytes[3] = {0, 0, 0};
+  uint64_t memory_bytes = 0;  // records in memory, with kEntryOverheadBytes each
+  uint64_t demoted_to_warm = 0;
+  uint64_t demoted_to_cold = 0;
+  uint64_t promoted = 0;    // warm or cold records made hot again by reads
+  uint64_t cold_reads = 0;  // reads of cold values that missed the cache (value-log reads)
+};
+
+// The tier policy of one table: its share of memory.max_bytes and the tiers.* laws.
+struct TableTierOptions {
+  uint64_t memory_budget = 0;         // bytes of records in memory; 0 = unbounded
+  uint64_t hot_max_bytes = 0;         // raw value bytes kept hot; 0 = only memory_budget
+  uint64_t compress_min_bytes = 256;  // smaller values are not compressed (they go cold)
+  uint64_t warm_max_bytes = 0;        // LZ4 bytes kept warm; 0 = unbounded; beyond it, cold
+  uint8_t promote_heat = 7;           // heat at which a read makes a record hot again
+  uint32_t heat_decay_minutes = 1;    // one heat step lost per this many idle minutes
 };
 
 // What Update() did.
@@ -103,8 +136,9 @@ class SpacetimeTable {
   // Copies the value of `key` into *value, its version into *version and its expiry into
   // *expire_at_ms (optional; 0 = none). NotFound if absent or expired; Unavailable once sealed.
   // REQUIRES (every key operation): Owns(slot), slot == SlotOfKey(key).
+  // *tier (optional) receives the tier the value was read from.
   Status Get(uint32_t slot, std::string_view key, std::string* value, uint64_t* version,
-             int64_t* expire_at_ms = nullptr) const;
+             int64_t* expire_at_ms = nullptr, Tier* tier = nullptr);
 
   // Inserts or replaces `key`, with expiry `expire_at_ms` (0 = none; it replaces the previous
   // expiry). *version receives the LSN assigned to this write. An expiry already past is
@@ -191,6 +225,37 @@ class SpacetimeTable {
   // Refuses all further operations and frees the entries. Waits for in-flight calls.
   void Seal();
 
+  // Tiers. REQUIRES: called before the table is shared (before recovery, so that recovery
+  // keeps to the budget); `values` and `cache` outlive the table; cache may be null.
+  void AttachTiers(const TableTierOptions& options, ValueLog* values, EventHorizonCache* cache);
+  // Changes the budget (CONFIG SET maxmemory); the next write or DemoteToBudget keeps to it.
+  void SetMemoryBudget(uint64_t bytes) {
+    memory_budget_.store(bytes, std::memory_order_relaxed);
+    demote_retry_at_.store(0, std::memory_order_relaxed);
+  }
+  ValueLog* value_log() const { return values_; }
+  EventHorizonCache* cache() const { return cache_; }
+  uint64_t memory_budget() const { return memory_budget_.load(std::memory_order_relaxed); }
+  // Records in memory, with their overhead (what the budget limits).
+  uint64_t memory_bytes() const {
+    int64_t used = memory_.load(std::memory_order_relaxed);
+    return used > 0 ? static_cast<uint64_t>(used) : 0;
+  }
+  // Demotes the coldest records until memory is at most 95% of the budget (and hot value bytes
+  // at most 95% of hot_max_bytes) or a round over the slots found nothing left to demote;
+  // returns the bytes of memory freed. Called by writers over the budget and by the
+  // shard actor (after the budget shrank).
+  uint64_t DemoteToBudget();
+  // Value-log compaction: rewrites the live values of up to `max_files` files whose dead share
+  // is at least `min_dead_ratio` and removes those files; returns how many were removed.
+  // Readers are never blocked for more than one record's pointer swap.
+  Status CompactColdSome(double min_dead_ratio, size_t max_files, size_t* files_removed);
+  // Advances the heat clock (minutes); the shard actor calls it on every stats tick.
+  void TickHeatClock();
+  // Per record, besides its key and value bytes: the hash set's slot pointer and control byte
+  // at its load factor, and the allocator's header and rounding.
+  static constexpr uint64_t kEntryOverheadBytes = 32;
+
  private:
   // Laid out so that a Get touches two cache lines: the lock with the read counter (56 + 8
   // bytes), then the map header with the sealed flag. Write-only counters come last.
@@ -206,9 +271,47 @@ class SpacetimeTable {
     // Entries with an expiry; written under the lock, read without it by ExpireSome to skip
     // slots with none.
     std::atomic<uint64_t> volatile_keys{0};
+    // Tiers (under the lock).
+    uint64_t tier_keys[3] = {0, 0, 0};
+    uint64_t tier_bytes[3] = {0, 0, 0};
+    int64_t memory = 0;
+    uint64_t demoted_to_warm = 0;
+    uint64_t demoted_to_cold = 0;
+    std::atomic<uint64_t> promoted{0};
+    std::atomic<uint64_t> cold_reads{0};
     uint64_t captured_cut = 0;       // the newest cut this slot has been captured for
     std::vector<CutEntry> cut_copy;  // the slot at that cut, if a writer copied it
   };
+
+  // Keeps s's tier counters and the table's memory as `r` leaves (-1) or joins (+1) the slot;
+  // returns the record's footprint (lock held).
+  int64_t Track(Slot& s, const TableRecord& r, int sign);
+  void AddMemory(int64_t delta) {
+    if (delta != 0) memory_.fetch_add(delta, std::memory_order_relaxed);
+  }
+  // Writers call this after releasing their slot lock.
+  void MaybeDemote() {
+    if (OverBudget() && memory_bytes() >= demote_retry_at_.load(std::memory_order_relaxed)) {
+      DemoteToBudget();
+    }
+  }
+  bool OverBudget() const {
+    uint64_t budget = memory_budget_.load(std::memory_order_relaxed);
+    if (budget != 0 && memory_bytes() > budget) return true;
+    return tier_options_.hot_max_bytes != 0 &&
+           hot_bytes_.load(std::memory_order_relaxed) >
+               static_cast<int64_t>(tier_options_.hot_max_bytes);
+  }
+  // The value of `r`, whatever its tier (lock held, shared is enough).
+  Status ReadValue(const TableRecord& r, std::string* value);
+  // Demotes part of the next window of `s` (its lock is not held); true when the slot's walk
+  // reached its end. Adds the memory freed to *freed.
+  bool DemoteInSlot(Slot& s, uint16_t now_minute, uint64_t want, uint64_t* freed);
+  // Makes the record of `key` hot with `value` if it still is the version read (lock not held).
+  void Promote(uint32_t slot, std::string_view key, uint64_t version, std::string_view value);
+  // Releases what a cold record holds outside memory (value-log bytes, cache entry).
+  void ForgetCold(const TableRecord& r);
+  uint16_t HeatMinute() const { return heat_minute_.load(std::memory_order_relaxed); }
 
   // A record to log for a write.
   struct LogOp {
@@ -235,12 +338,12 @@ class SpacetimeTable {
   // Sets e's expiry, keeping s.volatile_keys (lock held).
   static void SetExpiry(Slot& s, TableRecord& e, int64_t expire_at_ms);
   // Erases an entry, keeping s.bytes and s.volatile_keys (lock held).
-  static void Erase(Slot& s, RecordSet::iterator it);
+  void Erase(Slot& s, RecordSet::iterator it);
   // Makes `value` the value of `key`, found at `it` (end() if absent: inserted with version and
   // expiry 0), keeping s.bytes; returns its record (lock held).
-  static TableRecord& StoreValue(Slot& s, RecordSet::iterator it, std::string_view key,
-                                 std::string_view value);
-  static void CopySlot(const Slot& s, std::vector<CutEntry>* out);
+  TableRecord& StoreValue(Slot& s, RecordSet::iterator it, std::string_view key,
+                          std::string_view value);
+  void CopySlot(const Slot& s, std::vector<CutEntry>* out);
   Slot* SlotOfRecoveredKey(std::string_view key, Status* status);
 
   const uint32_t shard_id_;
@@ -260,6 +363,23 @@ class SpacetimeTable {
   bool expire_resume_set_ = false;
   std::string expire_resume_key_;
   std::vector<const TableRecord*> expire_doomed_;  // scratch of ExpireInSlot
+  // Tiers.
+  TableTierOptions tier_options_;
+  ValueLog* values_ = nullptr;
+  EventHorizonCache* cache_ = nullptr;
+  std::atomic<uint64_t> memory_budget_{0};
+  std::atomic<int64_t> memory_{0};
+  std::atomic<uint64_t> warm_bytes_{0};  // LZ4 bytes of warm records, for warm_max_bytes
+  std::atomic<int64_t> hot_bytes_{0};    // raw hot value bytes, kept only with hot_max_bytes
+  // After a round that could not get under the budget (what is left is cold: keys and pointers
+  // alone exceed it), writers try again only once memory has grown to this.
+  std::atomic<uint64_t> demote_retry_at_{0};
+  std::atomic<uint16_t> heat_minute_{0};
+  // Where demotion resumes (guarded by demote_mu_), as for expiry.
+  std::mutex demote_mu_;
+  uint32_t demote_slot_ = 0;
+  bool demote_resume_set_ = false;
+  std::string demote_resume_key_;
   std::atomic<double> ops_per_sec_{0.0};
   std::atomic<uint32_t> adoptions_{0};
 };

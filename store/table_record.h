@@ -7,12 +7,18 @@
 // allocation and no separate value allocation, as there was with std::unordered_map of
 // std::string. Lookups take a std::string_view (the set's hash and equality are transparent).
 //
-// The payload's capacity is what was allocated for it; SetPayload reuses the block when the
-// new payload fits and is not much smaller, so an overwrite with a value of the same size (the
-// common SET) does not allocate.
-// Thread-safety: none; the owning slot's lock guards every record.
+// The payload depends on the record's residency tier (store/tiers.h): the raw value (hot), an
+// LZ4 block (warm) or where the value lives in the shard's value log (cold).
+//
+// The payload's capacity is what was allocated for it; SetPayloadInPlace reuses the block when
+// the new payload fits and is not much smaller, so an overwrite with a value of the same size
+// (the common SET) does not allocate.
+// Thread-safety: the owning slot's lock guards every record: shared to read, exclusive to
+// change. The heat fields are the exception: readers holding the lock shared update them, so
+// they are relaxed atomics (a lost update only makes the estimate a little colder).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -65,6 +71,11 @@ class TableRecord {
 
   uint64_t version = 0;      // LSN of the write that produced the value
   int64_t expire_at_ms = 0;  // Unix ms; 0 = never
+  uint8_t tier = 0;          // a Tier (warp/options.h): what the payload holds
+  // Observation (store/tiers.h): a logarithmic access counter and the heat clock's minute of
+  // the last access, from which the counter decays.
+  std::atomic<uint8_t> heat{0};
+  std::atomic<uint16_t> touched{0};
 
  private:
   TableRecord() = default;
@@ -75,8 +86,8 @@ class TableRecord {
   uint32_t key_size_ = 0;
   uint32_t payload_size_ = 0;
   uint32_t capacity_ = 0;
-  uint32_t reserved_ = 0;
 };
+static_assert(sizeof(TableRecord) == 32, "the record header is part of every key's memory");
 
 // The element of a slot's hash set. The pointer is mutable so that a record can be replaced
 // by a bigger one for the same key without erasing and reinserting (the key, and therefore the

@@ -4,6 +4,7 @@
 //   warp wal dump --data DIR [--shard N] [--json]   print every WAL record of one or all shards
 //   warp snapshot dump --data DIR [--shard N] [--json]  print every snapshot, header and entries
 //   warp snapshot dump --file PATH [--json]             print one snapshot file
+//   warp value-log dump --file PATH     print one cold-tier value-log file as JSON lines
 //   warp repair --data DIR [--shard N] [--yes]  cut damaged WAL back to its last good record
 //
 // Exit codes: 0 success, 1 the command failed (message on stderr), 2 bad command line.
@@ -19,6 +20,7 @@
 #include "tools/inspect.h"
 #include "tools/repair.h"
 #include "tools/snapshot_dump.h"
+#include "tools/value_log_dump.h"
 #include "tools/wal_dump.h"
 
 namespace {
@@ -37,6 +39,11 @@ constexpr const char* kUsage =
     "                                print the snapshots of one or all shards (newest first),\n"
     "                                or one snapshot file: header and every entry; a damaged\n"
     "                                file shows its error with file and offset\n"
+    "  value-log dump --file PATH\n"
+    "                                print one value-log file of a shard's cold tier\n"
+    "                                (spacetime/shard-NN/cold/NNNNNNNN.vlog) as JSON lines:\n"
+    "                                header, then every record; stops at a damaged record\n"
+    "                                with its file and offset\n"
     "  repair --data DIR [--shard N] [--yes]\n"
     "                                cut a corrupt or torn write-ahead log back to its last\n"
     "                                good record, after copying what it changes to\n"
@@ -45,7 +52,7 @@ constexpr const char* kUsage =
 
 struct CommonArgs {
   std::string data_dir;
-  std::string file;  // snapshot dump --file
+  std::string file;  // snapshot dump --file, value-log dump --file
   bool json = false;
   bool yes = false;  // repair --yes
   std::optional<uint32_t> shard;
@@ -148,6 +155,20 @@ int main(int argc, char** argv) {
             ? warp::tools::DumpSnapshots(parsed.data_dir, parsed.shard, parsed.json, &out)
             : warp::tools::DumpSnapshotFile(parsed.file, parsed.json, &out);
     return Finish("snapshot dump", s, out);
+  }
+  if (command == "value-log" && !args.empty() && args[0] == "dump") {
+    args.erase(args.begin());
+    // A value-log file belongs to one process run (the next one deletes it), so there is no
+    // --data form; --json is accepted and changes nothing (the output is JSON lines).
+    if (std::find(args.begin(), args.end(), "--file") == args.end()) {
+      std::cerr << "warp value-log dump: --file PATH is required\n";
+      return 2;
+    }
+    if (!ParseArgs("value-log dump", args, /*allow_shard=*/false, &parsed, /*allow_file=*/true)) {
+      return 2;
+    }
+    warp::Status s = warp::tools::DumpValueLogFile(parsed.file, &out);
+    return Finish("value-log dump", s, out);
   }
   std::cerr << "warp: unknown command '" << command << "'\n" << kUsage;
   return 2;

@@ -1,11 +1,12 @@
-// The small file-system interface the WAL writes and reads through, so tests can inject faults
-// (failed writes and fsyncs, power loss: see tests/support/fault_injection.h).
+// The small file-system interface the WAL (and the value log of the cold tier) writes and reads
+// through, so tests can inject faults (failed writes, fsyncs and reads, power loss: see
+// tests/support/fault_injection.h).
 //
 // Every error is a Status naming the path and the OS error: IOError, or NotFound for a missing
 // file or directory. The interfaces are header-only (pure virtual) on purpose: code that only
 // wraps a FileSystem needs no library. DefaultFileSystem() is the POSIX implementation.
 // Thread-safety: a FileSystem may be used from several threads; one WritableFile from one
-// thread at a time.
+// thread at a time; one RandomAccessFile from several threads at once.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,22 @@
 #include "warp/status.h"
 
 namespace warp {
+
+// A file open for positional reads (pread(2)), e.g. a value-log file read by many threads.
+// Thread-safety: Read and Size may be called from several threads at once; the file must not
+// be destroyed while a call is running.
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  // Reads exactly `n` bytes at `offset` into *out (resized to n). IOError naming the path and
+  // offset if the OS refuses the read or the file ends before offset + n (a short read); *out
+  // is then unspecified.
+  virtual Status Read(uint64_t offset, size_t n, std::string* out) const = 0;
+  // The file's current size in bytes (0 if it cannot be determined).
+  virtual uint64_t Size() const = 0;
+  // The path this file was opened with.
+  virtual const std::string& path() const = 0;
+};
 
 // A file open for appending. Bytes appended are not durable until Sync() returns OK.
 class WritableFile {
@@ -60,6 +77,15 @@ class FileSystem {
   }
   // Reads the whole file into *contents.
   virtual Status ReadFile(const std::string& path, std::string* contents) = 0;
+  // Opens an existing file for positional reads (NotFound if it does not exist). Not pure, like
+  // Rename, so that the fuzzers' in-memory file systems need not write one: the default
+  // refuses with IOError.
+  virtual Status NewRandomAccessFile(const std::string& path,
+                                     std::unique_ptr<RandomAccessFile>* file) {
+    (void)file;
+    return Status::IOError("cannot open " + path +
+                           " for reading: not supported by this file system");
+  }
   // The names (not paths) of the entries of `dir`, excluding "." and "..", in no order.
   virtual Status ListDir(const std::string& dir, std::vector<std::string>* names) = 0;
   virtual Status RemoveFile(const std::string& path) = 0;

@@ -48,6 +48,13 @@ struct SnapshotOptions {
   uint64_t after_writes = 1000000;  // snapshot.after_writes: writes to a shard since its last one
 };
 
+// The memory budget (memory.*): what the tables may hold in memory before demoting.
+struct MemoryOptions {
+  // memory.max_bytes: bytes of keys, metadata and in-memory values of all shards, plus the
+  // event horizon cache; 0 = unbounded (everything stays hot). CONFIG SET maxmemory sets it.
+  uint64_t max_bytes = 0;
+};
+
 // Physics laws: the policy of each residency tier (tiers.*).
 struct HotLaw {
   uint64_t max_bytes = 0;  // tiers.hot.max_bytes: raw in-memory budget; 0 = unbounded
@@ -58,6 +65,7 @@ struct WarmLaw {
 };
 struct ColdLaw {
   uint64_t cache_bytes = 64ull << 20;          // tiers.cold.cache_bytes: event horizon cache size
+  uint64_t file_bytes = 64ull << 20;           // tiers.cold.file_bytes: value-log file size
   FsyncPolicy fsync = FsyncPolicy::kEverySec;  // tiers.cold.fsync: value-log durability
 };
 struct TierLaws {
@@ -90,6 +98,7 @@ struct Options {
   ServerOptions server;
   WalOptions wal;
   SnapshotOptions snapshot;
+  MemoryOptions memory;
   TierLaws tiers;
   RuntimeOptions runtime;
   SupervisionOptions supervision;

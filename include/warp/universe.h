@@ -145,11 +145,33 @@ struct ShardStats {
   uint32_t snapshots = 0;      // snapshots taken since Open
   uint64_t volatile_keys = 0;  // keys with an expiry (expired ones not yet removed included)
   uint64_t expired = 0;        // keys removed because their expiry passed, since Open
+  // Tiers (docs/tiered_storage.md). Keys per tier, and the bytes each holds: raw values in
+  // memory (hot), LZ4 blocks in memory (warm), value bytes in the value log (cold).
+  uint64_t hot_keys = 0, warm_keys = 0, cold_keys = 0;
+  uint64_t hot_bytes = 0, warm_bytes = 0, cold_bytes = 0;
+  uint64_t memory_bytes = 0;   // records in memory with their overhead (what the budget limits)
+  uint64_t memory_budget = 0;  // this shard's share of memory.max_bytes; 0 = unbounded
+  uint64_t demoted_to_warm = 0, demoted_to_cold = 0;  // since Open
+  uint64_t promoted = 0;    // warm or cold values made hot again by reads, since Open
+  uint64_t cold_reads = 0;  // reads of cold values, since Open
+  // The value log (cold region): bytes on disk, of which garbage; compaction since Open.
+  uint64_t value_log_bytes = 0, value_log_dead_bytes = 0;
+  uint64_t value_log_reclaimed_bytes = 0, value_log_files_compacted = 0;
+};
+
+// The event horizon cache in front of the cold region (one per universe).
+struct CacheStats {
+  uint64_t capacity_bytes = 0;
+  uint64_t l1_hits = 0, l2_hits = 0, misses = 0;
+  uint64_t l1_entries = 0, l2_entries = 0;
+  uint64_t l1_bytes = 0, l2_bytes = 0;
+  uint64_t evictions = 0;  // entries dropped from level 2 (level 1 evictions move to level 2)
 };
 
 struct UniverseStats {
   std::vector<ShardStats> shards;
   ShardStats total;  // sums (shard = number of shards)
+  CacheStats cache;
   std::vector<ActorStatus> actors;
 };
 
@@ -231,6 +253,12 @@ class WARP_EXPORT Universe {
   // other threads' too). OK, the shard's sticky IOError, or Unavailable. For an event loop that
   // groups the writes of many clients into one fsync per shard, as Redis's appendfsync always.
   Status SyncShard(uint32_t shard, uint64_t lsn);
+
+  // Tiered storage (docs/tiered_storage.md). Changes memory.max_bytes while open (CONFIG SET
+  // maxmemory): each shard's share and the cache's capacity follow; a smaller budget is reached
+  // by demoting at once. 0 = unbounded. NotOpen if closed.
+  Status SetMemoryBudget(uint64_t max_bytes);
+  uint64_t memory_budget() const;  // memory.max_bytes in effect (0 = unbounded)
   // One result per key, in order.
   std::vector<GetResult> MultiGet(const std::vector<std::string>& keys);
   ScanResult Scan(const Pattern& pattern, uint64_t cursor = 0, size_t count = 10);

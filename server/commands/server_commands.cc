@@ -156,6 +156,28 @@ std::string SetUnsigned(std::atomic<uint64_t>* target, std::string_view value, u
 
 constexpr uint64_t kMiB = 1ull << 20;
 
+// A memory size as Redis's CONFIG SET reads one (memtoll): digits, then optionally k, kb, m,
+// mb, g or gb, case-insensitive (k = 1000, kb = 1024). Returns "" or why it is refused.
+std::string ParseByteSize(std::string_view text, uint64_t* bytes) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  std::string unit = ToLowerAscii(text.substr(digits));
+  static const std::pair<const char*, uint64_t> kUnits[] = {
+      {"", 1},        {"b", 1},           {"k", 1000},       {"kb", 1024},
+      {"m", 1000000}, {"mb", 1ull << 20}, {"g", 1000000000}, {"gb", 1ull << 30}};
+  uint64_t multiplier = 0;
+  for (const auto& [name, factor] : kUnits) {
+    if (unit == name) multiplier = factor;
+  }
+  int64_t n = 0;
+  if (digits == 0 || multiplier == 0 || !ParseInt64(text.substr(0, digits), &n) ||
+      static_cast<uint64_t>(n) > UINT64_MAX / multiplier) {
+    return "argument must be a memory value (bytes, or a number with k, kb, m, mb, g or gb)";
+  }
+  *bytes = static_cast<uint64_t>(n) * multiplier;
+  return "";
+}
+
 const std::vector<ConfigParam>& ConfigParams() {
   static const std::vector<ConfigParam> params = {
       {"bind", [](ServerState& s) { return s.universe->options().server.bind; }, nullptr},
@@ -193,9 +215,19 @@ const std::vector<ConfigParam>& ConfigParams() {
        nullptr},
       {"save", [](ServerState&) { return std::string(); }, nullptr},
       {"timeout", [](ServerState&) { return std::string("0"); }, nullptr},
-      {"maxmemory",
-       [](ServerState& s) { return std::to_string(s.universe->options().tiers.hot.max_bytes); },
-       nullptr},
+      {"maxmemory", [](ServerState& s) { return std::to_string(s.universe->memory_budget()); },
+       [](ServerState& s, std::string_view v, bool apply) {
+         // Redis accepts units (100mb); so does memory.max_bytes in the YAML.
+         uint64_t bytes = 0;
+         std::string why = ParseByteSize(v, &bytes);
+         if (!why.empty()) return why;
+         if (apply) {
+           Status set = s.universe->SetMemoryBudget(bytes);
+           if (!set.ok()) return set.ToString();
+         }
+         return std::string();
+       }},
+      // Nothing is ever evicted: over the budget, values are demoted to disk (tiers).
       {"maxmemory-policy", [](ServerState&) { return std::string("noeviction"); }, nullptr},
   };
   return params;
@@ -423,8 +455,8 @@ void Info(CommandContext& ctx) {
     info.Field("used_memory_rss", rss);
     info.Field("used_memory_rss_human", HumanBytes(rss));
     info.Field("used_memory_dataset", stats.total.bytes);
-    info.Field("maxmemory", options.tiers.hot.max_bytes);
-    info.Field("maxmemory_human", HumanBytes(options.tiers.hot.max_bytes));
+    info.Field("maxmemory", server.universe->memory_budget());
+    info.Field("maxmemory_human", HumanBytes(server.universe->memory_budget()));
     info.Field("maxmemory_policy", "noeviction");
     info.Field("mem_allocator", "libc");
   }
@@ -496,11 +528,31 @@ void Info(CommandContext& ctx) {
     info.Field("warp_wal_bytes", stats.total.wal_bytes);
     info.Field("warp_wal_syncs", stats.total.wal_syncs);
     info.Field("warp_snapshots", stats.total.snapshots);
-    // Every key is hot until tiered storage lands.
-    info.Field("tier_hot_keys", stats.total.keys);
-    info.Field("tier_hot_bytes", stats.total.bytes);
-    info.Field("tier_warm_keys", 0);
-    info.Field("tier_cold_keys", 0);
+    // Tiers (docs/tiered_storage.md).
+    const ShardStats& t = stats.total;
+    info.Field("tier_memory_bytes", t.memory_bytes);
+    info.Field("tier_memory_budget", t.memory_budget);
+    info.Field("tier_hot_keys", t.hot_keys);
+    info.Field("tier_hot_bytes", t.hot_bytes);
+    info.Field("tier_warm_keys", t.warm_keys);
+    info.Field("tier_warm_bytes", t.warm_bytes);
+    info.Field("tier_cold_keys", t.cold_keys);
+    info.Field("tier_cold_bytes", t.cold_bytes);
+    info.Field("tier_demoted_to_warm", t.demoted_to_warm);
+    info.Field("tier_demoted_to_cold", t.demoted_to_cold);
+    info.Field("tier_promoted", t.promoted);
+    info.Field("tier_cold_reads", t.cold_reads);
+    info.Field("cache_capacity_bytes", stats.cache.capacity_bytes);
+    info.Field("cache_l1_hits", stats.cache.l1_hits);
+    info.Field("cache_l2_hits", stats.cache.l2_hits);
+    info.Field("cache_misses", stats.cache.misses);
+    info.Field("cache_l1_bytes", stats.cache.l1_bytes);
+    info.Field("cache_l2_bytes", stats.cache.l2_bytes);
+    info.Field("cache_evictions", stats.cache.evictions);
+    info.Field("value_log_bytes", t.value_log_bytes);
+    info.Field("value_log_dead_bytes", t.value_log_dead_bytes);
+    info.Field("value_log_reclaimed_bytes", t.value_log_reclaimed_bytes);
+    info.Field("value_log_files_compacted", t.value_log_files_compacted);
     for (const ShardStats& shard : stats.shards) {
       info.Field("shard_" + std::to_string(shard.shard),
                  "keys=" + std::to_string(shard.keys) + ",bytes=" + std::to_string(shard.bytes) +

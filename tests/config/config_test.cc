@@ -112,7 +112,7 @@ TEST_CASE("the embedded default is the text of config/warpengine.yaml on disk") 
   CHECK(EmbeddedDefaultYaml() == on_disk);
 }
 
-TEST_CASE("the schema has the thirty-two documented keys and docs/configuration.md names each") {
+TEST_CASE("the schema has the thirty-four documented keys and docs/configuration.md names each") {
   std::vector<std::string> want = {"data_dir",
                                    "shards",
                                    "stats_interval_ms",
@@ -134,10 +134,12 @@ TEST_CASE("the schema has the thirty-two documented keys and docs/configuration.
                                    "wal.retain_segments",
                                    "snapshot.interval_s",
                                    "snapshot.after_writes",
+                                   "memory.max_bytes",
                                    "tiers.hot.max_bytes",
                                    "tiers.warm.compress_min_bytes",
                                    "tiers.warm.max_bytes",
                                    "tiers.cold.cache_bytes",
+                                   "tiers.cold.file_bytes",
                                    "tiers.cold.fsync",
                                    "runtime.scheduler_threads",
                                    "runtime.aggressive_poll_attempts",
@@ -193,9 +195,10 @@ TEST_CASE("an unknown key is reported with its line and the keys known in its se
 }
 
 TEST_CASE("an unknown top-level key lists the known top-level keys") {
-  CHECK(ParseMessage("# settings\n\nshard: 4\n") ==
-        "app.yaml:3: unknown key 'shard' (known top-level keys: data_dir, shards, "
-        "stats_interval_ms, log_level, server, wal, snapshot, tiers, runtime, supervision)");
+  CHECK(
+      ParseMessage("# settings\n\nshard: 4\n") ==
+      "app.yaml:3: unknown key 'shard' (known top-level keys: data_dir, shards, "
+      "stats_interval_ms, log_level, server, wal, snapshot, memory, tiers, runtime, supervision)");
 }
 
 TEST_CASE("a word where a number belongs is reported with the key and line") {
@@ -275,7 +278,7 @@ TEST_CASE("a dotted name in the file is the same key as the nested form") {
         "app.yaml:3: duplicate key 'wal.fsync' (first set on line 1)");
   CHECK(ParseMessage("\"\": 1\n") ==
         "app.yaml:1: unknown key '' (known top-level keys: data_dir, shards, stats_interval_ms, "
-        "log_level, server, wal, snapshot, tiers, runtime, supervision)");
+        "log_level, server, wal, snapshot, memory, tiers, runtime, supervision)");
   CHECK(ParseMessage("wal:\n  \"\": 1\n") ==
         "app.yaml:2: unknown key 'wal.' (known keys under 'wal': fsync, segment_bytes, "
         "compress_min_bytes, retain_segments)");
@@ -378,10 +381,10 @@ TEST_CASE("an invalid override names the assignment and what was wrong") {
   CHECK(OverrideMessage("wal.fsyncc=always") ==
         "--set wal.fsyncc=always: unknown key 'wal.fsyncc' (known keys under 'wal': fsync, "
         "segment_bytes, compress_min_bytes, retain_segments)");
-  CHECK(
-      OverrideMessage("walx.fsync=always") ==
-      "--set walx.fsync=always: unknown key 'walx.fsync' (known top-level keys: data_dir, "
-      "shards, stats_interval_ms, log_level, server, wal, snapshot, tiers, runtime, supervision)");
+  CHECK(OverrideMessage("walx.fsync=always") ==
+        "--set walx.fsync=always: unknown key 'walx.fsync' (known top-level keys: data_dir, "
+        "shards, stats_interval_ms, log_level, server, wal, snapshot, memory, tiers, runtime, "
+        "supervision)");
   CHECK(OverrideMessage("data_dir=") ==
         "--set data_dir=: data_dir: expected a non-empty string, got ''");
 }
@@ -393,7 +396,7 @@ TEST_CASE("an override without '=' or naming a section is rejected clearly") {
         "--set =always: expected dotted.key=value, e.g. wal.fsync=always");
   CHECK(OverrideMessage("tiers.cold=1") ==
         "--set tiers.cold=1: 'tiers.cold' is a section, not a key (known keys under 'tiers.cold': "
-        "cache_bytes, fsync)");
+        "cache_bytes, file_bytes, fsync)");
   Options options;
   CHECK_FALSE(ApplyOverride("shards=many", &options).ok());
   CHECK(options.shards == Options{}.shards);
@@ -427,7 +430,8 @@ TEST_CASE("ToJson mirrors the YAML sections with numbers as numbers and enums by
   CHECK(json["tiers"]["cold"]["cache_bytes"] == 5ull << 40);
   CHECK(json["tiers"]["cold"]["fsync"] == "everysec");
   CHECK(json["supervision"]["period_ms"] == 5000);
-  CHECK(json.size() == 10);
+  CHECK(json["memory"]["max_bytes"] == 0);
+  CHECK(json.size() == 11);
   CHECK(ToJson(options).find("{\n  \"data_dir\": \"./data\",\n  \"shards\": 0,") == 0);
 }
 
@@ -484,7 +488,7 @@ TEST_CASE("Validate requires distinct front-end ports unless the OS chooses them
 
 TEST_CASE("DescribeKeys lists every key with its type, range, help and default") {
   std::string text = DescribeKeys();
-  CHECK(SchemaKeys().size() == 32);
+  CHECK(SchemaKeys().size() == 34);
   CHECK(text.find(
             "wal.fsync                          always|everysec|no     When a write-ahead log") !=
         std::string::npos);
@@ -497,7 +501,9 @@ TEST_CASE("DescribeKeys lists every key with its type, range, help and default")
   CHECK(text.find("stats_interval_ms                  uint 10..60000 ms") != std::string::npos);
   CHECK(text.find("(default: ./data)\n") != std::string::npos);
   CHECK(text.find("tiers.cold.cache_bytes             bytes >= 1MiB") != std::string::npos);
-  CHECK(text.find("tiers.hot.max_bytes                bytes                  Memory") !=
+  CHECK(text.find("tiers.hot.max_bytes                bytes                  Raw value") !=
+        std::string::npos);
+  CHECK(text.find("memory.max_bytes                   bytes                  Memory for keys") !=
         std::string::npos);
 }
 

@@ -291,7 +291,7 @@ Status PutWithExpiry(SpacetimeTable& t, const std::string& k, const std::string&
   return t.Put(SlotOfKey(k), k, v, version != nullptr ? version : &ignored, expire_at_ms);
 }
 
-bool Present(const SpacetimeTable& t, const std::string& k, int64_t* expire_at_ms = nullptr) {
+bool Present(SpacetimeTable& t, const std::string& k, int64_t* expire_at_ms = nullptr) {
   std::string value;
   uint64_t version = 0;
   int64_t expiry = 0;

@@ -31,6 +31,26 @@ class FaultInjectionFileSystem::File final : public WritableFile {
   std::unique_ptr<WritableFile> base_;
 };
 
+class FaultInjectionFileSystem::RandomFile final : public RandomAccessFile {
+ public:
+  RandomFile(const FaultInjectionFileSystem* fs, std::unique_ptr<RandomAccessFile> base)
+      : fs_(fs), base_(std::move(base)) {}
+
+  Status Read(uint64_t offset, size_t n, std::string* out) const override {
+    bool corrupt = false;
+    Status s = fs_->BeforeRead(path(), offset, &corrupt);
+    if (s.ok()) s = base_->Read(offset, n, out);
+    if (s.ok() && corrupt && !out->empty()) out->back() ^= 0x01;
+    return s;
+  }
+  uint64_t Size() const override { return base_->Size(); }
+  const std::string& path() const override { return base_->path(); }
+
+ private:
+  const FaultInjectionFileSystem* fs_;
+  std::unique_ptr<RandomAccessFile> base_;
+};
+
 void FaultInjectionFileSystem::FailNextAppend() {
   std::lock_guard<std::mutex> lock(mu_);
   fail_next_append_ = true;
@@ -39,6 +59,16 @@ void FaultInjectionFileSystem::FailNextAppend() {
 void FaultInjectionFileSystem::FailNextSync() {
   std::lock_guard<std::mutex> lock(mu_);
   fail_next_sync_ = true;
+}
+
+void FaultInjectionFileSystem::FailNextRead() {
+  std::lock_guard<std::mutex> lock(mu_);
+  fail_next_read_ = true;
+}
+
+void FaultInjectionFileSystem::CorruptNextRead() {
+  std::lock_guard<std::mutex> lock(mu_);
+  corrupt_next_read_ = true;
 }
 
 Status FaultInjectionFileSystem::NewWritableFile(const std::string& path,
@@ -56,6 +86,15 @@ Status FaultInjectionFileSystem::NewLogFile(const std::string& path, LogWrites w
   Status s = base_->NewLogFile(path, writes, preallocate_bytes, &base);
   if (!s.ok()) return s;
   return Wrap(path, std::move(base), file);
+}
+
+Status FaultInjectionFileSystem::NewRandomAccessFile(const std::string& path,
+                                                     std::unique_ptr<RandomAccessFile>* file) {
+  std::unique_ptr<RandomAccessFile> base;
+  Status s = base_->NewRandomAccessFile(path, &base);
+  if (!s.ok()) return s;
+  *file = std::make_unique<RandomFile>(this, std::move(base));
+  return Status::OK();
 }
 
 Status FaultInjectionFileSystem::Wrap(const std::string& path, std::unique_ptr<WritableFile> base,
@@ -135,6 +174,25 @@ uint64_t FaultInjectionFileSystem::SyncedBytes(const std::string& path) const {
 int FaultInjectionFileSystem::sync_count() const {
   std::lock_guard<std::mutex> lock(mu_);
   return sync_count_;
+}
+
+int FaultInjectionFileSystem::read_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return read_count_;
+}
+
+Status FaultInjectionFileSystem::BeforeRead(const std::string& path, uint64_t offset,
+                                            bool* corrupt) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++read_count_;
+  if (fail_next_read_) {
+    fail_next_read_ = false;
+    return Status::IOError("cannot read " + path + " at offset " + std::to_string(offset) +
+                           ": injected read failure");
+  }
+  *corrupt = corrupt_next_read_;
+  corrupt_next_read_ = false;
+  return Status::OK();
 }
 
 Status FaultInjectionFileSystem::BeforeAppend() {

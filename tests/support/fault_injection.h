@@ -2,7 +2,9 @@
 // file system and remembers, per file written through it, how many bytes were appended and how
 // many of those were covered by a successful Sync(). Tests can make the next Append or Sync fail
 // with an IOError, and simulate a power loss with DropUnsyncedData(), which cuts every such file
-// back to its last synced length (directory entries are treated as durable).
+// back to its last synced length (directory entries are treated as durable). Reads through a
+// RandomAccessFile opened here can be made to fail (IOError) or to return damaged bytes (a bad
+// disk or cable: the file itself is untouched), so tests can check that no wrong data gets out.
 // Thread-safe (one mutex); the base must outlive the wrapper.
 #pragma once
 
@@ -24,6 +26,10 @@ class FaultInjectionFileSystem : public FileSystem {
   // The next Append (or Sync) on any file fails with IOError, without touching the file.
   void FailNextAppend();
   void FailNextSync();
+  // The next Read on any RandomAccessFile opened through this wrapper fails with IOError without
+  // reading; or returns the bytes read with one bit flipped (the last byte's lowest bit).
+  void FailNextRead();
+  void CorruptNextRead();
 
   // Power loss: truncates every file written through this wrapper to its last synced length.
   Status DropUnsyncedData();
@@ -31,6 +37,8 @@ class FaultInjectionFileSystem : public FileSystem {
   // Bytes of `path` known durable (0 if never synced or not written through this wrapper).
   uint64_t SyncedBytes(const std::string& path) const;
   int sync_count() const;
+  // Reads (RandomAccessFile::Read calls, failed ones included) through this wrapper so far.
+  int read_count() const;
 
   Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* file) override;
   // Wraps the base's log file (memory-mapped or zero-filled ahead, with the default base).
@@ -39,6 +47,9 @@ class FaultInjectionFileSystem : public FileSystem {
   Status ReadFile(const std::string& path, std::string* contents) override {
     return base_->ReadFile(path, contents);
   }
+  // Wraps the base's file so that reads count and take the injected read faults.
+  Status NewRandomAccessFile(const std::string& path,
+                             std::unique_ptr<RandomAccessFile>* file) override;
   Status ListDir(const std::string& dir, std::vector<std::string>* names) override {
     return base_->ListDir(dir, names);
   }
@@ -53,6 +64,7 @@ class FaultInjectionFileSystem : public FileSystem {
 
  private:
   class File;
+  class RandomFile;
   struct FileState {
     uint64_t size = 0;
     uint64_t synced = 0;
@@ -63,6 +75,8 @@ class FaultInjectionFileSystem : public FileSystem {
   void AfterAppend(const std::string& path, uint64_t n);
   Status BeforeSync();
   void AfterSync(const std::string& path, uint64_t covered);
+  // Counts the read; IOError if a failure is pending. *corrupt: damage the bytes read.
+  Status BeforeRead(const std::string& path, uint64_t offset, bool* corrupt) const;
   uint64_t AppendedBytes(const std::string& path) const;
   Status Wrap(const std::string& path, std::unique_ptr<WritableFile> base,
               std::unique_ptr<WritableFile>* file);
@@ -73,6 +87,10 @@ class FaultInjectionFileSystem : public FileSystem {
   bool fail_next_append_ = false;
   bool fail_next_sync_ = false;
   int sync_count_ = 0;
+  // Set by reads, which are const: mutable like mu_.
+  mutable bool fail_next_read_ = false;
+  mutable bool corrupt_next_read_ = false;
+  mutable int read_count_ = 0;
 };
 
 }  // namespace warp::testing

@@ -1,0 +1,252 @@
+// Tiered storage through the public API (docs/tiered_storage.md): with a memory budget far
+// below the data, values are demoted to warm (LZ4 in memory) and cold (the value log on disk),
+// and every read still returns exactly what was written, across restarts and expiry.
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "engine/universe_test_peer.h"
+#include "tests/engine/universe_test_util.h"
+#include "tests/support/manual_clock.h"
+#include "warp/universe.h"
+
+namespace warp {
+
+using testing::ManualClock;
+using testing::SmallUniverse;
+using testing::TempDir;
+
+namespace {
+
+// A value of `size` bytes: compressible (a repeated phrase) or not (random bytes).
+std::string MakeValue(std::mt19937_64& rng, size_t size, bool compressible) {
+  std::string value(size, '\0');
+  if (compressible) {
+    static const std::string kPhrase = "the quick brown fox jumps over the lazy dog ";
+    size_t offset = rng() % kPhrase.size();
+    for (size_t i = 0; i < size; ++i) value[i] = kPhrase[(i + offset) % kPhrase.size()];
+  } else {
+    for (char& c : value) c = static_cast<char>(rng());
+  }
+  return value;
+}
+
+Options TinyBudget(const TempDir& tmp, uint64_t max_bytes) {
+  Options options = SmallUniverse(tmp, 2);
+  options.memory.max_bytes = max_bytes;
+  options.tiers.warm.compress_min_bytes = 64;
+  options.tiers.cold.cache_bytes = 1 << 20;  // capped to a quarter of the budget
+  options.tiers.cold.file_bytes = 1 << 20;   // small files, so that compaction has some
+  return options;
+}
+
+struct ModelEntry {
+  std::string value;
+  int64_t expire_at_ms = 0;  // 0 = never
+};
+
+}  // namespace
+
+TEST_CASE("with a tiny memory budget random operations and restarts always match a map model") {
+  TempDir tmp;
+  ManualClock clock;
+  Options options = TinyBudget(tmp, 256 << 10);
+  std::mt19937_64 rng(20261124);
+  std::map<std::string, ModelEntry> model;
+  auto present = [&](const std::string& key) {
+    auto it = model.find(key);
+    return it != model.end() &&
+           (it->second.expire_at_ms == 0 || it->second.expire_at_ms > clock.NowUnixMillis());
+  };
+
+  Universe u;
+  UniverseTestPeer::UseWallClock(u, &clock);
+  REQUIRE(u.Open(options).ok());
+  int mismatches = 0;
+  std::string first_mismatch;
+  uint64_t demoted_to_cold = 0;
+  uint64_t demoted_to_warm = 0;
+  for (int step = 0; step < 12000; ++step) {
+    std::string key = "key:" + std::to_string(rng() % 1500);
+    int op = static_cast<int>(rng() % 100);
+    if (op < 45) {
+      std::string value = MakeValue(rng, rng() % 700, rng() % 2 == 0);
+      WriteOptions write;
+      if (rng() % 10 == 0) write.expire_at_ms = clock.NowUnixMillis() + 1 + rng() % 5000;
+      REQUIRE(u.Put(key, value, write).ok());
+      model[key] = ModelEntry{value, write.expire_at_ms};
+    } else if (op < 85) {
+      GetResult got = u.Get(key);
+      bool expected = present(key);
+      if (got.ok() != expected || (expected && got.value != model[key].value)) {
+        if (mismatches++ == 0) first_mismatch = key + " at step " + std::to_string(step);
+      }
+    } else if (op < 93) {
+      REQUIRE(u.Delete(key).ok());
+      model.erase(key);
+    } else if (op < 97) {
+      clock.Advance(static_cast<int64_t>(rng() % 2000));
+    } else if (op < 99) {
+      int64_t at = clock.NowUnixMillis() + 1 + static_cast<int64_t>(rng() % 5000);
+      WriteResult r = u.Update(key, [at](const KeyState& state, Mutation* m) {
+        if (!state.exists) return;
+        m->action = Mutation::Action::kSetExpiry;
+        m->expire_at_ms = at;
+      });
+      REQUIRE(r.ok());
+      if (present(key)) model[key].expire_at_ms = at;
+    } else {
+      UniverseStats stats = u.Stats();
+      demoted_to_cold += stats.total.demoted_to_cold;
+      demoted_to_warm += stats.total.demoted_to_warm;
+      REQUIRE(u.Close().ok());
+      UniverseTestPeer::UseWallClock(u, &clock);
+      REQUIRE(u.Open(options).ok());
+    }
+  }
+  INFO("first mismatch: " << first_mismatch);
+  CHECK(mismatches == 0);
+  // Every key, at the end, after one more restart.
+  REQUIRE(u.Close().ok());
+  UniverseTestPeer::UseWallClock(u, &clock);
+  REQUIRE(u.Open(options).ok());
+  int wrong_at_end = 0;
+  for (int i = 0; i < 1500; ++i) {
+    std::string key = "key:" + std::to_string(i);
+    GetResult got = u.Get(key);
+    bool expected = present(key);
+    if (got.ok() != expected || (expected && got.value != model[key].value)) ++wrong_at_end;
+  }
+  CHECK(wrong_at_end == 0);
+  UniverseStats stats = u.Stats();
+  demoted_to_cold += stats.total.demoted_to_cold;
+  demoted_to_warm += stats.total.demoted_to_warm;
+  // The budget was really in play: both demotions happened.
+  CHECK(demoted_to_cold > 0);
+  CHECK(demoted_to_warm > 0);
+  REQUIRE(u.Close().ok());
+}
+
+TEST_CASE("data five times the memory budget all reads back and memory stays near the budget") {
+  TempDir tmp;
+  constexpr uint64_t kBudget = 4 << 20;
+  Options options = TinyBudget(tmp, kBudget);
+  Universe u;
+  REQUIRE(u.Open(options).ok());
+  std::mt19937_64 rng(5);
+  constexpr int kKeys = 20000;  // 20,000 x 1 KiB = 5x the budget
+  for (int i = 0; i < kKeys; ++i) {
+    std::mt19937_64 value_rng(static_cast<uint64_t>(i));
+    REQUIRE(u.Put("big:" + std::to_string(i), MakeValue(value_rng, 1024, i % 4 == 0)).ok());
+  }
+  UniverseStats stats = u.Stats();
+  CHECK(stats.total.keys == kKeys);
+  CHECK(stats.total.cold_keys > 0);
+  // Records in memory stay within each shard's share plus one demotion window of slack.
+  CHECK(stats.total.memory_bytes <= stats.total.memory_budget + stats.total.memory_budget / 10);
+  CHECK(stats.total.cold_bytes + stats.total.hot_bytes > 4 * kBudget);
+  int wrong = 0;
+  for (int i = 0; i < kKeys; ++i) {
+    std::mt19937_64 value_rng(static_cast<uint64_t>(i));
+    GetResult got = u.Get("big:" + std::to_string(i));
+    if (!got.ok() || got.value != MakeValue(value_rng, 1024, i % 4 == 0)) ++wrong;
+  }
+  CHECK(wrong == 0);
+  REQUIRE(u.Close().ok());
+}
+
+TEST_CASE("a value read often is promoted back to hot, and the cache serves cold rereads") {
+  TempDir tmp;
+  Options options = TinyBudget(tmp, 1 << 20);
+  Universe u;
+  REQUIRE(u.Open(options).ok());
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 6000; ++i) {
+    REQUIRE(u.Put("p:" + std::to_string(i), MakeValue(rng, 512, false)).ok());
+  }
+  // Find a cold key, then read it until it is promoted.
+  std::string cold_key;
+  for (int i = 0; i < 6000 && cold_key.empty(); ++i) {
+    GetResult got = u.Get("p:" + std::to_string(i));
+    REQUIRE(got.ok());
+    if (got.cosmic.tier == Tier::kCold) cold_key = "p:" + std::to_string(i);
+  }
+  REQUIRE_FALSE(cold_key.empty());
+  GetResult first = u.Get(cold_key);
+  Tier last = first.cosmic.tier;
+  for (int i = 0; i < 5000 && last != Tier::kHot; ++i) {
+    GetResult again = u.Get(cold_key);
+    REQUIRE(again.ok());
+    CHECK(again.value == first.value);
+    last = again.cosmic.tier;
+  }
+  CHECK(last == Tier::kHot);
+  UniverseStats stats = u.Stats();
+  CHECK(stats.total.promoted > 0);
+  CHECK(stats.cache.l1_hits + stats.cache.l2_hits > 0);
+  REQUIRE(u.Close().ok());
+}
+
+TEST_CASE(
+    "overwriting cold values leaves garbage that compaction reclaims without losing a value") {
+  TempDir tmp;
+  Options options = TinyBudget(tmp, 1 << 20);
+  Universe u;
+  REQUIRE(u.Open(options).ok());
+  std::mt19937_64 rng(11);
+  std::map<std::string, std::string> model;
+  // Several generations of the same keys: each demotes the previous generation's values and
+  // leaves their value-log copies dead.
+  for (int generation = 0; generation < 6; ++generation) {
+    for (int i = 0; i < 4000; ++i) {
+      std::string key = "c:" + std::to_string(i);
+      std::string value = MakeValue(rng, 600, false);
+      REQUIRE(u.Put(key, value).ok());
+      model[key] = value;
+    }
+  }
+  // The shard actors compact on their stats ticks (50 ms here): wait, bounded, for some.
+  uint64_t compacted = 0;
+  for (int i = 0; i < 200 && compacted == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    compacted = u.Stats().total.value_log_files_compacted;
+  }
+  UniverseStats stats = u.Stats();
+  CHECK(stats.total.value_log_files_compacted > 0);
+  CHECK(stats.total.value_log_reclaimed_bytes > 0);
+  int wrong = 0;
+  for (const auto& [key, value] : model) {
+    GetResult got = u.Get(key);
+    if (!got.ok() || got.value != value) ++wrong;
+  }
+  CHECK(wrong == 0);
+  REQUIRE(u.Close().ok());
+}
+
+TEST_CASE("a smaller budget set at run time is reached by demoting at once") {
+  TempDir tmp;
+  Options options = SmallUniverse(tmp, 2);  // no budget: everything hot
+  Universe u;
+  REQUIRE(u.Open(options).ok());
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 5000; ++i) {
+    REQUIRE(u.Put("r:" + std::to_string(i), MakeValue(rng, 400, false)).ok());
+  }
+  UniverseStats before = u.Stats();
+  CHECK(before.total.cold_keys == 0);
+  CHECK(before.total.warm_keys == 0);
+  REQUIRE(u.SetMemoryBudget(1 << 20).ok());
+  CHECK(u.memory_budget() == (1u << 20));
+  UniverseStats after = u.Stats();
+  CHECK(after.total.cold_keys > 0);
+  CHECK(after.total.memory_bytes <= after.total.memory_budget);
+  CHECK(after.total.keys == 5000);
+  REQUIRE(u.Close().ok());
+}
+
+}  // namespace warp
