@@ -27,6 +27,7 @@
 #include "store/shard_checkpoint.h"
 #include "store/shard_recovery.h"
 #include "store/slot_router.h"
+#include "store/snapshot.h"
 #include "store/value_log.h"
 #include "supervision/supervisor.h"
 #include "wal/shard_log.h"
@@ -183,6 +184,46 @@ Status AttachTiers(FileSystem* fs, const Options& opts, OpenUniverse* u) {
 
 }  // namespace
 
+namespace {
+
+// Reads the hot set of each shard's snapshot (the keys read most when it was taken) and loads
+// those whose values recovery left cold into the event horizon cache, hottest first, until the
+// cache is full. Returns how many values it loaded. A missing or unreadable hot set is only
+// a colder start (logged).
+uint64_t WarmCache(FileSystem* fs, const Options& opts, const OpenUniverse& u,
+                   const std::vector<ShardRecoveryReport>& reports) {
+  if (u.memory_budget.load(std::memory_order_relaxed) == 0) return 0;  // nothing is cold
+  uint64_t warmed = 0;
+  for (uint32_t shard = 0; shard < reports.size(); ++shard) {
+    if (reports[shard].snapshot_lsn == 0) continue;
+    std::vector<std::string> keys;
+    Status s = ReadSnapshotHotSet(fs, filename::ShardSnapshots(opts.data_dir, shard),
+                                  reports[shard].snapshot_lsn, &keys);
+    if (!s.ok()) {
+      if (!s.IsNotFound()) log::Warn("cache warm-up skipped: ", s.ToString());
+      continue;
+    }
+    SpacetimeTable& table = *u.tables[shard];
+    std::string value;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (i % 256 == 0) {
+        EventHorizonStats cache = u.cache->Stats();
+        if (cache.l1_bytes + cache.l2_bytes >= cache.capacity) return warmed;
+      }
+      uint32_t slot = SlotOfKey(keys[i]);
+      if (!table.Owns(slot)) continue;
+      uint64_t version = 0;
+      Tier tier = Tier::kHot;
+      if (table.Get(slot, keys[i], &value, &version, nullptr, &tier).ok() && tier == Tier::kCold) {
+        ++warmed;
+      }
+    }
+  }
+  return warmed;
+}
+
+}  // namespace
+
 Status Universe::SetMemoryBudget(uint64_t max_bytes) {
   std::lock_guard lock(impl_->lifecycle_mu);
   OpenUniverse* u = impl_->open.load(std::memory_order_acquire);
@@ -278,6 +319,11 @@ Status Universe::Impl::OpenLocked(const Options& requested) {
   for (uint32_t slot = 0; slot < kSlotCount; ++slot) {
     uint32_t shard = slot_table.ShardOf(slot);
     u->routes[slot] = Route{shard, u->tables[shard].get(), u->logs[shard].get()};
+  }
+  uint64_t warmed = WarmCache(fs, opts, *u, reports);
+  if (warmed > 0) {
+    log::Info("event horizon cache warmed with ", warmed,
+              " cold values of the snapshots' hot sets");
   }
   u->context = std::make_shared<ControllerContext>(u->tables, std::move(slots_per_shard), u->logs,
                                                    u->checkpointers);

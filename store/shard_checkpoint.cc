@@ -1,9 +1,13 @@
 #include "store/shard_checkpoint.h"
 
+#include <functional>
+#include <queue>
+#include <utility>
 #include <vector>
 
 #include "common/log.h"
 #include "store/slot_router.h"
+#include "store/tiers.h"
 
 namespace warp {
 
@@ -46,16 +50,34 @@ Status ShardCheckpointer::Checkpoint() {
   std::unique_ptr<SnapshotWriter> writer;
   Status s = SnapshotWriter::Create(fs_, dir_, table_->shard_id(), cut, &writer);
   std::vector<SpacetimeTable::CutEntry> entries;
-  for (uint32_t slot = 0; s.ok() && slot < kSlotCount; ++slot) {
-    if (!table_->Owns(slot)) continue;
-    entries.clear();
-    s = table_->CaptureSlot(slot, &entries);
-    for (const auto& entry : entries) {
-      s = writer->Add(entry.key, entry.value, entry.version, entry.expire_at_ms);
-      if (!s.ok()) break;
+  // The hot set: the kHotSetKeys entries read most (heat above a new key's), a min-heap.
+  using Hot = std::pair<uint8_t, std::string>;
+  std::priority_queue<Hot, std::vector<Hot>, std::greater<Hot>> hot;
+  try {
+    for (uint32_t slot = 0; s.ok() && slot < kSlotCount; ++slot) {
+      if (!table_->Owns(slot)) continue;
+      entries.clear();
+      s = table_->CaptureSlot(slot, &entries);
+      for (const auto& entry : entries) {
+        s = writer->Add(entry.key, entry.value, entry.version, entry.expire_at_ms);
+        if (!s.ok()) break;
+        if (entry.heat > tiers::kInitialHeat &&
+            (hot.size() < kHotSetKeys || entry.heat > hot.top().first)) {
+          hot.emplace(entry.heat, entry.key);
+          if (hot.size() > kHotSetKeys) hot.pop();
+        }
+      }
     }
+  } catch (const std::exception& e) {  // a cold value the value log could not return
+    s = Status::IOError(e.what());
   }
   table_->EndCut();
+  std::vector<std::string> hot_set(hot.size());
+  for (size_t i = hot.size(); i > 0; --i) {
+    hot_set[i - 1] = hot.top().second;
+    hot.pop();
+  }
+  if (writer) writer->SetHotSet(std::move(hot_set));
   SnapshotInfo info;
   if (s.ok()) s = writer->Finish(&info);
   writer.reset();  // an unfinished snapshot removes its temporary file

@@ -40,6 +40,9 @@ struct CheckpointStats {
 class ShardCheckpointer {
  public:
   static constexpr size_t kKeepSnapshots = 2;
+  // Keys recorded in a snapshot's hot set (its sidecar): the most read, for warming the event
+  // horizon cache on the next open.
+  static constexpr size_t kHotSetKeys = 10000;
   static constexpr std::chrono::seconds kRetryAfter{30};
 
   // `initial_lsn`/`initial` describe the snapshot recovery loaded (0/empty if none).

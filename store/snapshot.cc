@@ -49,6 +49,34 @@ std::string Hex(uint32_t v, int digits) {
   return buf;
 }
 
+std::string HexBytes(std::string_view bytes) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+bool UnhexBytes(std::string_view hex, std::string* out) {
+  auto digit = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return false;
+  out->clear();
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = digit(hex[i]);
+    int lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out->push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return true;
+}
+
 std::string BaseName(const std::string& path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -201,6 +229,11 @@ Status SnapshotWriter::WriteSidecar(const SnapshotInfo& info) {
                                 {"blocks", info.blocks},
                                 {"created", info.created},
                                 {"file_crc32c", Hex(file_crc_, 8)}};
+  if (!hot_set_.empty()) {
+    nlohmann::ordered_json hot = nlohmann::ordered_json::array();
+    for (const std::string& key : hot_set_) hot.push_back(HexBytes(key));
+    doc["hot_set"] = std::move(hot);
+  }
   std::string text = doc.dump(2) + "\n";
   using filename::SnapshotFileType;
   std::string tmp =
@@ -564,6 +597,33 @@ Status PruneSnapshots(FileSystem* fs, const std::string& dir, size_t keep) {
     if (!s.ok() && first_error.ok()) first_error = s;
   }
   return first_error;
+}
+
+Status ReadSnapshotHotSet(FileSystem* fs, const std::string& dir, uint64_t lsn,
+                          std::vector<std::string>* keys) {
+  keys->clear();
+  std::string path =
+      JoinPath(dir, filename::SnapshotFileName(lsn, filename::SnapshotFileType::kSidecar));
+  std::string text;
+  Status s = fs->ReadFile(path, &text);
+  if (!s.ok()) return s;
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return Status::Corruption(path + ": not a JSON object");
+  }
+  auto hot = doc.find("hot_set");
+  if (hot == doc.end()) return Status::OK();
+  if (!hot->is_array()) return Status::Corruption(path + ": \"hot_set\" is not an array");
+  for (size_t i = 0; i < hot->size(); ++i) {
+    const auto& item = (*hot)[i];
+    std::string key;
+    if (!item.is_string() || !UnhexBytes(item.get<std::string>(), &key)) {
+      return Status::Corruption(path + ": \"hot_set\"[" + std::to_string(i) +
+                                "] is not a hex-encoded key");
+    }
+    keys->push_back(std::move(key));
+  }
+  return Status::OK();
 }
 
 }  // namespace warp

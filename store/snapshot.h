@@ -78,6 +78,11 @@ class SnapshotWriter {
   // retry with a new writer. Call once.
   Status Finish(SnapshotInfo* info);
 
+  // The shard's hot set, hottest first, recorded in the sidecar as "hot_set" (hex-encoded
+  // keys) so that the next open can warm the event horizon cache (docs/tiered_storage.md).
+  // Call before Finish.
+  void SetHotSet(std::vector<std::string> keys) { hot_set_ = std::move(keys); }
+
   uint64_t entries() const { return entries_; }
   const std::string& tmp_path() const { return tmp_path_; }
 
@@ -87,6 +92,7 @@ class SnapshotWriter {
   Status Append(std::string_view data);
   Status FinishFile();
   Status WriteSidecar(const SnapshotInfo& info);
+  std::vector<std::string> hot_set_;
   std::string Where() const;  // "snapshot shard 3 lsn 42", the prefix of error messages
   Status Fail(const std::string& op, const std::string& path, const Status& cause);
   void RemoveLeftovers();
@@ -142,5 +148,11 @@ Status ListSnapshots(FileSystem* fs, const std::string& dir, std::vector<Snapsho
 // without a kept snapshot, and every *.snap.tmp and *.json.tmp, then fsyncs the directory.
 // Tries every deletion and returns the first error. A missing directory is OK.
 Status PruneSnapshots(FileSystem* fs, const std::string& dir, size_t keep);
+
+// The hot set recorded in the sidecar of snapshot `lsn` in `dir` (SnapshotWriter::SetHotSet):
+// keys, hottest first; empty if the sidecar has none. NotFound without a sidecar; Corruption
+// naming the file and the entry if it does not parse.
+Status ReadSnapshotHotSet(FileSystem* fs, const std::string& dir, uint64_t lsn,
+                          std::vector<std::string>* keys);
 
 }  // namespace warp

@@ -46,7 +46,7 @@ Status SpacetimeTable::Get(uint32_t slot, std::string_view key, std::string* val
   if (tier != nullptr) *tier = static_cast<Tier>(e.tier);
   if (e.tier == static_cast<uint8_t>(Tier::kHot)) {
     value->assign(e.payload().data(), e.payload().size());
-    if (values_ != nullptr) tiers::Observe(e, HeatMinute(), tier_options_.heat_decay_minutes);
+    if (Tiering()) tiers::Observe(e, HeatMinute(), tier_options_.heat_decay_minutes);
     return Status::OK();
   }
   if (e.tier == static_cast<uint8_t>(Tier::kCold)) {
@@ -484,7 +484,8 @@ void SpacetimeTable::CopySlot(const Slot& s, std::vector<CutEntry>* out) {
   out->reserve(out->size() + s.map.size());
   for (const RecordRef& ref : s.map) {
     const TableRecord& e = *ref.record;
-    CutEntry entry{std::string(e.key()), std::string(), e.version, e.expire_at_ms};
+    CutEntry entry{std::string(e.key()), std::string(), e.version, e.expire_at_ms,
+                   tiers::DecayedHeat(e, HeatMinute(), tier_options_.heat_decay_minutes)};
     Status read = ReadValue(e, &entry.value);
     if (!read.ok()) {
       // The value is not lost (the WAL and the previous snapshot hold it), but this cut

@@ -205,6 +205,7 @@ class SpacetimeTable {
     std::string value;
     uint64_t version = 0;
     int64_t expire_at_ms = 0;  // 0 = none
+    uint8_t heat = 0;          // decayed access heat at the cut (for the snapshot's hot set)
   };
   // Starts a cut and returns its LSN S. REQUIRES: no cut in progress (callers serialize).
   uint64_t BeginCut();
@@ -294,6 +295,10 @@ class SpacetimeTable {
     if (OverBudget() && memory_bytes() >= demote_retry_at_.load(std::memory_order_relaxed)) {
       DemoteToBudget();
     }
+  }
+  // A budget is set: reads record heat (without one every record stays hot).
+  bool Tiering() const {
+    return memory_budget_.load(std::memory_order_relaxed) != 0 || tier_options_.hot_max_bytes != 0;
   }
   bool OverBudget() const {
     uint64_t budget = memory_budget_.load(std::memory_order_relaxed);

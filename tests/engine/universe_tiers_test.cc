@@ -5,10 +5,13 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "engine/universe_test_peer.h"
 #include "tests/engine/universe_test_util.h"
@@ -246,6 +249,57 @@ TEST_CASE("a smaller budget set at run time is reached by demoting at once") {
   CHECK(after.total.cold_keys > 0);
   CHECK(after.total.memory_bytes <= after.total.memory_budget);
   CHECK(after.total.keys == 5000);
+  REQUIRE(u.Close().ok());
+}
+
+TEST_CASE("a snapshot records the hot set and the next open warms the cache with it") {
+  TempDir tmp;
+  Options options = TinyBudget(tmp, 1 << 20);
+  std::vector<std::string> hot_keys;
+  {
+    Universe u;
+    REQUIRE(u.Open(options).ok());
+    std::mt19937_64 rng(13);
+    for (int i = 0; i < 6000; ++i) {
+      REQUIRE(u.Put("h:" + std::to_string(i), MakeValue(rng, 512, false)).ok());
+    }
+    for (int i = 0; i < 6000 && hot_keys.size() < 40; i += 97)
+      hot_keys.push_back("h:" + std::to_string(i));
+    for (int round = 0; round < 40; ++round) {
+      for (const std::string& key : hot_keys) REQUIRE(u.Get(key).ok());
+    }
+    REQUIRE(u.Checkpoint().ok());
+    REQUIRE(u.Close().ok());
+  }
+  // The sidecars name the hot keys (hex), hottest first.
+  size_t recorded = 0;
+  for (uint32_t shard = 0; shard < 2; ++shard) {
+    std::string dir =
+        options.data_dir + "/spacetime/shard-0" + std::to_string(shard) + "/snapshots";
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      if (entry.path().extension() != ".json") continue;
+      std::ifstream in(entry.path());
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      for (const std::string& key : hot_keys) {
+        std::string hex;
+        for (unsigned char c : key) {
+          static const char kDigits[] = "0123456789abcdef";
+          hex += kDigits[c >> 4];
+          hex += kDigits[c & 15];
+        }
+        if (text.find("\"" + hex + "\"") != std::string::npos) ++recorded;
+      }
+    }
+  }
+  CHECK(recorded == hot_keys.size());
+  // After the restart, before any read, the cache already holds values.
+  Universe u;
+  REQUIRE(u.Open(options).ok());
+  UniverseStats opened = u.Stats();
+  CHECK(opened.cache.l1_entries + opened.cache.l2_entries > 0);
+  for (const std::string& key : hot_keys) REQUIRE(u.Get(key).ok());
+  UniverseStats read = u.Stats();
+  CHECK(read.cache.l1_hits + read.cache.l2_hits > opened.cache.l1_hits + opened.cache.l2_hits);
   REQUIRE(u.Close().ok());
 }
 
