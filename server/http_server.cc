@@ -279,7 +279,30 @@ json ShardJson(const ShardStats& s) {
           {"snapshot_keys", s.snapshot_keys},
           {"snapshots", s.snapshots},
           {"volatile_keys", s.volatile_keys},
-          {"expired", s.expired}};
+          {"expired", s.expired},
+          {"tiers",
+           {{"hot", {{"keys", s.hot_keys}, {"bytes", s.hot_bytes}}},
+            {"warm", {{"keys", s.warm_keys}, {"bytes", s.warm_bytes}}},
+            {"cold", {{"keys", s.cold_keys}, {"bytes", s.cold_bytes}}},
+            {"memory_bytes", s.memory_bytes},
+            {"memory_budget", s.memory_budget},
+            {"demoted_to_warm", s.demoted_to_warm},
+            {"demoted_to_cold", s.demoted_to_cold},
+            {"promoted", s.promoted},
+            {"cold_reads", s.cold_reads}}},
+          {"value_log",
+           {{"bytes", s.value_log_bytes},
+            {"dead_bytes", s.value_log_dead_bytes},
+            {"reclaimed_bytes", s.value_log_reclaimed_bytes},
+            {"files_compacted", s.value_log_files_compacted}}}};
+}
+
+json CacheJson(const CacheStats& c) {
+  return {{"capacity_bytes", c.capacity_bytes},
+          {"l1", {{"hits", c.l1_hits}, {"entries", c.l1_entries}, {"bytes", c.l1_bytes}}},
+          {"l2", {{"hits", c.l2_hits}, {"entries", c.l2_entries}, {"bytes", c.l2_bytes}}},
+          {"misses", c.misses},
+          {"evictions", c.evictions}};
 }
 
 json ActorsJson(const std::vector<ActorStatus>& actors) {
@@ -681,6 +704,7 @@ void HttpServer::Impl::GetStats(Call& call) {
   ReplyJson(call.res, 200,
             {{"shards", std::move(shards)},
              {"total", ShardJson(stats.total)},
+             {"event_horizon_cache", CacheJson(stats.cache)},
              {"actors", ActorsJson(stats.actors)},
              {"server", std::move(server)},
              {"commands", std::move(commands)}});

@@ -53,23 +53,19 @@ Status ShardCheckpointer::Checkpoint() {
   // The hot set: the kHotSetKeys entries read most (heat above a new key's), a min-heap.
   using Hot = std::pair<uint8_t, std::string>;
   std::priority_queue<Hot, std::vector<Hot>, std::greater<Hot>> hot;
-  try {
-    for (uint32_t slot = 0; s.ok() && slot < kSlotCount; ++slot) {
-      if (!table_->Owns(slot)) continue;
-      entries.clear();
-      s = table_->CaptureSlot(slot, &entries);
-      for (const auto& entry : entries) {
-        s = writer->Add(entry.key, entry.value, entry.version, entry.expire_at_ms);
-        if (!s.ok()) break;
-        if (entry.heat > tiers::kInitialHeat &&
-            (hot.size() < kHotSetKeys || entry.heat > hot.top().first)) {
-          hot.emplace(entry.heat, entry.key);
-          if (hot.size() > kHotSetKeys) hot.pop();
-        }
+  for (uint32_t slot = 0; s.ok() && slot < kSlotCount; ++slot) {
+    if (!table_->Owns(slot)) continue;
+    entries.clear();
+    s = table_->CaptureSlot(slot, &entries);
+    for (size_t i = 0; s.ok() && i < entries.size(); ++i) {
+      const auto& entry = entries[i];
+      s = writer->Add(entry.key, entry.value, entry.version, entry.expire_at_ms);
+      if (entry.heat > tiers::kInitialHeat &&
+          (hot.size() < kHotSetKeys || entry.heat > hot.top().first)) {
+        hot.emplace(entry.heat, entry.key);
+        if (hot.size() > kHotSetKeys) hot.pop();
       }
     }
-  } catch (const std::exception& e) {  // a cold value the value log could not return
-    s = Status::IOError(e.what());
   }
   table_->EndCut();
   std::vector<std::string> hot_set(hot.size());

@@ -380,7 +380,8 @@ Status SpacetimeTable::AssignLsn(Slot& s, const LogOp& op, uint64_t* lsn) {
   if (*lsn > cut_lsn_.load(std::memory_order_acquire)) {
     uint64_t number = cut_number_.load(std::memory_order_acquire);
     if (s.captured_cut != number) {
-      CopySlot(s, &s.cut_copy);
+      Status copied = CopySlot(s, &s.cut_copy);
+      if (!copied.ok()) s.cut_error = copied;  // the write goes on; the cut reports it
       s.captured_cut = number;
     }
   }
@@ -394,7 +395,8 @@ void SpacetimeTable::PreserveForCut(Slot& s) {
   if (cut_lsn_.load(std::memory_order_acquire) == kNoCut) return;
   uint64_t number = cut_number_.load(std::memory_order_acquire);
   if (s.captured_cut != number) {
-    CopySlot(s, &s.cut_copy);
+    Status copied = CopySlot(s, &s.cut_copy);
+    if (!copied.ok()) s.cut_error = copied;
     s.captured_cut = number;
   }
 }
@@ -480,7 +482,7 @@ void SpacetimeTable::ForgetCold(const TableRecord& r) {
   if (cache_ != nullptr) cache_->Erase(r.key());
 }
 
-void SpacetimeTable::CopySlot(const Slot& s, std::vector<CutEntry>* out) {
+Status SpacetimeTable::CopySlot(const Slot& s, std::vector<CutEntry>* out) {
   out->reserve(out->size() + s.map.size());
   for (const RecordRef& ref : s.map) {
     const TableRecord& e = *ref.record;
@@ -489,12 +491,13 @@ void SpacetimeTable::CopySlot(const Slot& s, std::vector<CutEntry>* out) {
     Status read = ReadValue(e, &entry.value);
     if (!read.ok()) {
       // The value is not lost (the WAL and the previous snapshot hold it), but this cut
-      // cannot be complete: the snapshot fails, loudly.
-      throw std::runtime_error("cannot read the value of a cold key for a snapshot: " +
-                               read.ToString());
+      // cannot be complete: the snapshot fails.
+      return Status::IOError("cannot read the value of a cold key for a snapshot: " +
+                             read.ToString());
     }
     out->push_back(std::move(entry));
   }
+  return Status::OK();
 }
 
 uint64_t SpacetimeTable::BeginCut() {
@@ -520,13 +523,14 @@ Status SpacetimeTable::CaptureSlot(uint32_t slot, std::vector<CutEntry>* out) {
   if (s.sealed) return SealedError();
   uint64_t number = cut_number_.load(std::memory_order_acquire);
   if (s.captured_cut == number) {  // a writer preserved it
+    Status copied = s.cut_error;
+    s.cut_error = Status::OK();
     for (CutEntry& entry : s.cut_copy) out->push_back(std::move(entry));
     std::vector<CutEntry>().swap(s.cut_copy);
-    return Status::OK();
+    return copied;
   }
-  CopySlot(s, out);
   s.captured_cut = number;
-  return Status::OK();
+  return CopySlot(s, out);
 }
 
 void SpacetimeTable::EndCut() {

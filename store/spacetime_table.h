@@ -282,6 +282,7 @@ class SpacetimeTable {
     std::atomic<uint64_t> cold_reads{0};
     uint64_t captured_cut = 0;       // the newest cut this slot has been captured for
     std::vector<CutEntry> cut_copy;  // the slot at that cut, if a writer copied it
+    Status cut_error;                // why that copy is incomplete (a cold value unreadable)
   };
 
   // Keeps s's tier counters and the table's memory as `r` leaves (-1) or joins (+1) the slot;
@@ -348,7 +349,9 @@ class SpacetimeTable {
   // expiry 0), keeping s.bytes; returns its record (lock held).
   TableRecord& StoreValue(Slot& s, RecordSet::iterator it, std::string_view key,
                           std::string_view value);
-  void CopySlot(const Slot& s, std::vector<CutEntry>* out);
+  // Appends the entries of `s` (lock held), reading warm and cold values; an error if a cold
+  // value cannot be read (the copy is then incomplete).
+  Status CopySlot(const Slot& s, std::vector<CutEntry>* out);
   Slot* SlotOfRecoveredKey(std::string_view key, Status* status);
 
   const uint32_t shard_id_;
