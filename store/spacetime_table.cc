@@ -92,13 +92,7 @@ void SpacetimeTable::Promote(uint32_t slot, std::string_view key, uint64_t versi
     if (old.version != version || old.tier == static_cast<uint8_t>(Tier::kHot)) return;
     int64_t before = Track(s, old, -1);
     if (old.tier == static_cast<uint8_t>(Tier::kCold)) ForgetCold(old);
-    TableRecord::Ptr fresh = TableRecord::Make(key, value);
-    fresh->version = old.version;
-    fresh->expire_at_ms = old.expire_at_ms;
-    fresh->tier = static_cast<uint8_t>(Tier::kHot);
-    fresh->heat.store(old.heat.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    fresh->touched.store(old.touched.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    it->record = std::move(fresh);
+    it->record = TableRecord::Rebuild(old, value, static_cast<uint8_t>(Tier::kHot));
     AddMemory(Track(s, *it->record, +1) - before);
     s.promoted.fetch_add(1, std::memory_order_relaxed);
   }
@@ -446,13 +440,7 @@ TableRecord& SpacetimeTable::StoreValue(Slot& s, RecordSet::iterator it, std::st
     return old;
   }
   if (old.tier == static_cast<uint8_t>(Tier::kCold)) ForgetCold(old);
-  TableRecord::Ptr fresh = TableRecord::Make(key, value);
-  fresh->version = old.version;
-  fresh->expire_at_ms = old.expire_at_ms;
-  fresh->tier = static_cast<uint8_t>(Tier::kHot);
-  fresh->heat.store(old.heat.load(std::memory_order_relaxed), std::memory_order_relaxed);
-  fresh->touched.store(old.touched.load(std::memory_order_relaxed), std::memory_order_relaxed);
-  it->record = std::move(fresh);
+  it->record = TableRecord::Rebuild(old, value, static_cast<uint8_t>(Tier::kHot));
   AddMemory(Track(s, *it->record, +1) - before);
   return *it->record;
 }
@@ -726,13 +714,7 @@ bool SpacetimeTable::DemoteInSlot(Slot& s, uint16_t now_minute, uint64_t want, u
   auto replace = [&](const Candidate& c, std::string_view payload, Tier tier) {
     TableRecord& old = *c.record;
     int64_t before = Track(s, old, -1);
-    TableRecord::Ptr fresh = TableRecord::Make(old.key(), payload);
-    fresh->version = old.version;
-    fresh->expire_at_ms = old.expire_at_ms;
-    fresh->tier = static_cast<uint8_t>(tier);
-    fresh->heat.store(old.heat.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    fresh->touched.store(old.touched.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    c.ref->record = std::move(fresh);
+    c.ref->record = TableRecord::Rebuild(old, payload, static_cast<uint8_t>(tier));
     int64_t after = Track(s, *c.ref->record, +1);
     AddMemory(after - before);
     if (before > after) *freed += static_cast<uint64_t>(before - after);

@@ -54,6 +54,18 @@ class TableRecord {
     return Ptr(r);
   }
 
+  // A record for old's key with old's version, expiry and heat, holding `payload` in `tier`:
+  // the replacement when a value changes size or tier.
+  static Ptr Rebuild(const TableRecord& old, std::string_view payload, uint8_t tier) {
+    Ptr fresh = Make(old.key(), payload);
+    fresh->version = old.version;
+    fresh->expire_at_ms = old.expire_at_ms;
+    fresh->tier = tier;
+    fresh->heat.store(old.heat.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    fresh->touched.store(old.touched.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    return fresh;
+  }
+
   std::string_view key() const { return {key_data(), key_size_}; }
   std::string_view payload() const { return {key_data() + key_size_, payload_size_}; }
   size_t capacity() const { return capacity_; }
