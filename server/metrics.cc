@@ -59,7 +59,7 @@ constexpr ShardSeriesSpec kShardSeries[] = {
     {"warp_data_bytes", "gauge", "Logical bytes stored (keys plus values), by shard.",
      [](const ShardStats& s) { return double(s.bytes); }},
     {"warp_memory_bytes", "gauge",
-     "Bytes of records in memory with their overhead (what the memory budget limits).",
+     "Bytes of records in memory with their overhead (keys, headers, pointers, values).",
      [](const ShardStats& s) { return double(s.memory_bytes); }},
     {"warp_memory_budget_bytes", "gauge", "The shard's share of memory.max_bytes (0: unbounded).",
      [](const ShardStats& s) { return double(s.memory_budget); }},

@@ -462,7 +462,8 @@ int64_t SpacetimeTable::Track(Slot& s, const TableRecord& r, int sign) {
     s.tier_bytes[r.tier] -= stored;
     s.memory -= footprint;
   }
-  return footprint;
+  // What the budget charges: the value bytes the record keeps in memory.
+  return r.tier == static_cast<uint8_t>(Tier::kCold) ? 0 : static_cast<int64_t>(stored);
 }
 
 void SpacetimeTable::ForgetCold(const TableRecord& r) {
@@ -612,7 +613,7 @@ void SpacetimeTable::Seal() {
     std::vector<CutEntry>().swap(slot->cut_copy);
     slot->bytes = 0;
     slot->volatile_keys.store(0, std::memory_order_relaxed);
-    AddMemory(-slot->memory);
+    AddMemory(-static_cast<int64_t>(slot->tier_bytes[0] + slot->tier_bytes[1]));
     slot->memory = 0;
     for (int t = 0; t < 3; ++t) slot->tier_keys[t] = slot->tier_bytes[t] = 0;
   }

@@ -89,7 +89,7 @@ struct TableCounters {
 
 // The tier policy of one table: its share of memory.max_bytes and the tiers.* laws.
 struct TableTierOptions {
-  uint64_t memory_budget = 0;         // bytes of records in memory; 0 = unbounded
+  uint64_t memory_budget = 0;         // value bytes in memory (hot + warm); 0 = unbounded
   uint64_t hot_max_bytes = 0;         // raw value bytes kept hot; 0 = only memory_budget
   uint64_t compress_min_bytes = 256;  // smaller values are not compressed (they go cold)
   uint64_t warm_max_bytes = 0;        // LZ4 bytes kept warm; 0 = unbounded; beyond it, cold
@@ -237,7 +237,8 @@ class SpacetimeTable {
   ValueLog* value_log() const { return values_; }
   EventHorizonCache* cache() const { return cache_; }
   uint64_t memory_budget() const { return memory_budget_.load(std::memory_order_relaxed); }
-  // Records in memory, with their overhead (what the budget limits).
+  // Value bytes in memory: hot values and warm LZ4 blocks (what the budget limits; keys,
+  // record headers and cold pointers are the per-key overhead, docs/tiered_storage.md).
   uint64_t memory_bytes() const {
     int64_t used = memory_.load(std::memory_order_relaxed);
     return used > 0 ? static_cast<uint64_t>(used) : 0;
@@ -285,8 +286,8 @@ class SpacetimeTable {
     Status cut_error;                // why that copy is incomplete (a cold value unreadable)
   };
 
-  // Keeps s's tier counters and the table's memory as `r` leaves (-1) or joins (+1) the slot;
-  // returns the record's footprint (lock held).
+  // Keeps s's tier counters and footprint as `r` leaves (-1) or joins (+1) the slot; returns
+  // the bytes the budget charges for it: its in-memory value bytes (lock held).
   int64_t Track(Slot& s, const TableRecord& r, int sign);
   void AddMemory(int64_t delta) {
     if (delta != 0) memory_.fetch_add(delta, std::memory_order_relaxed);

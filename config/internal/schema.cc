@@ -112,7 +112,7 @@ std::vector<KeySpec> BuildSchema() {
            "A shard snapshots after this many writes since its last one; 0 = never by count.",
            WARP_FIELD(snapshot.after_writes)),
       Bytes("memory.max_bytes", 0, kU64Max,
-            "Memory for keys, metadata, in-memory values and the cache; beyond it the coldest "
+            "Memory for in-memory values (hot and warm) and the cache; beyond it the coldest "
             "values are demoted (warm, then cold on disk); 0 = unbounded.",
             WARP_FIELD(memory.max_bytes)),
       Bytes("tiers.hot.max_bytes", 0, kU64Max,

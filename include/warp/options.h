@@ -50,8 +50,9 @@ struct SnapshotOptions {
 
 // The memory budget (memory.*): what the tables may hold in memory before demoting.
 struct MemoryOptions {
-  // memory.max_bytes: bytes of keys, metadata and in-memory values of all shards, plus the
-  // event horizon cache; 0 = unbounded (everything stays hot). CONFIG SET maxmemory sets it.
+  // memory.max_bytes: bytes of values kept in memory (hot, warm) of all shards, plus the event
+  // horizon cache; keys always stay in memory and are not charged. 0 = unbounded (everything
+  // stays hot). CONFIG SET maxmemory sets it.
   uint64_t max_bytes = 0;
 };
 

@@ -149,7 +149,9 @@ struct ShardStats {
   // memory (hot), LZ4 blocks in memory (warm), value bytes in the value log (cold).
   uint64_t hot_keys = 0, warm_keys = 0, cold_keys = 0;
   uint64_t hot_bytes = 0, warm_bytes = 0, cold_bytes = 0;
-  uint64_t memory_bytes = 0;   // records in memory with their overhead (what the budget limits)
+  // Records in memory with their overhead: keys, headers, pointers and in-memory values. The
+  // budget limits only hot_bytes + warm_bytes; the rest is the per-key overhead.
+  uint64_t memory_bytes = 0;
   uint64_t memory_budget = 0;  // this shard's share of memory.max_bytes; 0 = unbounded
   uint64_t demoted_to_warm = 0, demoted_to_cold = 0;  // since Open
   uint64_t promoted = 0;    // warm or cold values made hot again by reads, since Open
