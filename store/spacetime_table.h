@@ -84,7 +84,7 @@ struct TableCounters {
   uint64_t demoted_to_warm = 0;
   uint64_t demoted_to_cold = 0;
   uint64_t promoted = 0;    // warm or cold records made hot again by reads
-  uint64_t cold_reads = 0;  // reads of cold values that missed the cache (value-log reads)
+  uint64_t cold_reads = 0;  // reads of cold values (served by the cache or the value log)
 };
 
 // The tier policy of one table: its share of memory.max_bytes and the tiers.* laws.
