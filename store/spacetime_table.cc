@@ -449,9 +449,13 @@ int64_t SpacetimeTable::Track(Slot& s, const TableRecord& r, int sign) {
   auto footprint = static_cast<int64_t>(r.allocated_bytes() + kEntryOverheadBytes);
   uint64_t stored =
       r.tier == static_cast<uint8_t>(Tier::kCold) ? tiers::ValueSize(r) : r.payload().size();
+  // The tiers' own caps are kept only when set (each costs an atomic per change).
+  int64_t signed_stored = sign > 0 ? static_cast<int64_t>(stored) : -static_cast<int64_t>(stored);
   if (r.tier == static_cast<uint8_t>(Tier::kHot) && tier_options_.hot_max_bytes != 0) {
-    hot_bytes_.fetch_add(sign > 0 ? static_cast<int64_t>(stored) : -static_cast<int64_t>(stored),
-                         std::memory_order_relaxed);
+    hot_bytes_.fetch_add(signed_stored, std::memory_order_relaxed);
+  }
+  if (r.tier == static_cast<uint8_t>(Tier::kWarm) && tier_options_.warm_max_bytes != 0) {
+    warm_bytes_.fetch_add(signed_stored, std::memory_order_relaxed);
   }
   if (sign > 0) {
     ++s.tier_keys[r.tier];
@@ -721,7 +725,7 @@ bool SpacetimeTable::DemoteInSlot(Slot& s, uint16_t now_minute, uint64_t want, u
     if (before > after) *freed += static_cast<uint64_t>(before - after);
   };
 
-  uint64_t warm_bytes = 0;
+  int64_t warm_bytes = 0;
   if (tier_options_.warm_max_bytes != 0) warm_bytes = warm_bytes_.load(std::memory_order_relaxed);
   std::vector<std::string> cold_values;
   std::vector<const Candidate*> to_cold;
@@ -735,17 +739,14 @@ bool SpacetimeTable::DemoteInSlot(Slot& s, uint16_t now_minute, uint64_t want, u
       log::Error("shard ", shard_id_, ": cannot demote a record: ", read.ToString());
       continue;
     }
-    bool room_warm = tier_options_.warm_max_bytes == 0 || warm_bytes < tier_options_.warm_max_bytes;
+    bool room_warm = tier_options_.warm_max_bytes == 0 ||
+                     warm_bytes < static_cast<int64_t>(tier_options_.warm_max_bytes);
     if (c.record->tier == static_cast<uint8_t>(Tier::kHot) && room_warm &&
         value.size() >= tier_options_.compress_min_bytes && tiers::CompressWarm(value, &payload)) {
       replace(c, payload, Tier::kWarm);
-      warm_bytes += payload.size();
-      warm_bytes_.fetch_add(payload.size(), std::memory_order_relaxed);
+      warm_bytes += static_cast<int64_t>(payload.size());
       ++s.demoted_to_warm;
       continue;
-    }
-    if (c.record->tier == static_cast<uint8_t>(Tier::kWarm)) {
-      warm_bytes_.fetch_sub(c.record->payload().size(), std::memory_order_relaxed);
     }
     cold_values.push_back(value);
     to_cold.push_back(&c);
@@ -761,11 +762,6 @@ bool SpacetimeTable::DemoteInSlot(Slot& s, uint16_t now_minute, uint64_t want, u
       // Nothing is lost: the records stay in memory, over the budget, and the error is loud.
       log::Error("shard ", shard_id_, ": cannot demote ", to_cold.size(),
                  " values to the value log: ", appended.ToString());
-      for (const Candidate* c : to_cold) {
-        if (c->record->tier == static_cast<uint8_t>(Tier::kWarm)) {
-          warm_bytes_.fetch_add(c->record->payload().size(), std::memory_order_relaxed);
-        }
-      }
       return true;
     }
     for (size_t i = 0; i < to_cold.size(); ++i) {

@@ -378,8 +378,8 @@ class SpacetimeTable {
   EventHorizonCache* cache_ = nullptr;
   std::atomic<uint64_t> memory_budget_{0};
   std::atomic<int64_t> memory_{0};
-  std::atomic<uint64_t> warm_bytes_{0};  // LZ4 bytes of warm records, for warm_max_bytes
-  std::atomic<int64_t> hot_bytes_{0};    // raw hot value bytes, kept only with hot_max_bytes
+  std::atomic<int64_t> warm_bytes_{0};  // LZ4 bytes of warm records, kept only with warm_max_bytes
+  std::atomic<int64_t> hot_bytes_{0};   // raw hot value bytes, kept only with hot_max_bytes
   // After a round that could not get under the budget (what is left is cold: keys and pointers
   // alone exceed it), writers try again only once memory has grown to this.
   std::atomic<uint64_t> demote_retry_at_{0};

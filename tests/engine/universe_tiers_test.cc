@@ -353,4 +353,33 @@ TEST_CASE("value-log write and read faults never give a wrong value nor lose one
   REQUIRE(u.Close().ok());
 }
 
+TEST_CASE("tiers.warm.max_bytes caps the compressed bytes kept warm; the rest goes cold") {
+  TempDir tmp;
+  Options options = TinyBudget(tmp, 1 << 20);
+  options.tiers.warm.max_bytes = 64 << 10;  // 32 KiB per shard
+  Universe u;
+  REQUIRE(u.Open(options).ok());
+  std::mt19937_64 rng(19);
+  std::vector<std::string> values;
+  for (int i = 0; i < 6000; ++i) {
+    values.push_back(MakeValue(rng, 512, true));
+    REQUIRE(u.Put("w:" + std::to_string(i), values.back()).ok());
+  }
+  // Overwrites and deletes of warm keys give their bytes back to the cap.
+  for (int i = 0; i < 6000; i += 3) REQUIRE(u.Delete("w:" + std::to_string(i)).ok());
+  UniverseStats stats = u.Stats();
+  CHECK(stats.total.warm_keys > 0);
+  CHECK(stats.total.cold_keys > 0);
+  // One demotion window per shard may overshoot the cap.
+  CHECK(stats.total.warm_bytes <= (64u << 10) + 2 * 64 * 512);
+  int wrong = 0;
+  for (int i = 0; i < 6000; ++i) {
+    GetResult got = u.Get("w:" + std::to_string(i));
+    bool expected = i % 3 != 0;
+    if (got.ok() != expected || (expected && got.value != values[i])) ++wrong;
+  }
+  CHECK(wrong == 0);
+  REQUIRE(u.Close().ok());
+}
+
 }  // namespace warp
