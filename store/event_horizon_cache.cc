@@ -7,6 +7,8 @@
 #include <functional>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
+
 namespace warp {
 
 // Aligned so that two stripes' mutexes never share a cache line.
@@ -14,7 +16,8 @@ struct alignas(64) EventHorizonCache::Stripe {
   mutable std::mutex mu;
   List lru[2];  // per level, most recently used first
   // Keys view the key bytes of the list nodes, which never move (splice relinks them).
-  std::unordered_map<std::string_view, List::iterator> index;
+  // A flat table: a lookup reads its control bytes and one slot, not a chain of nodes.
+  absl::flat_hash_map<std::string_view, List::iterator> index;
   uint64_t cap[2] = {0, 0};
   uint64_t bytes[2] = {0, 0};
   uint64_t l1_hits = 0, l2_hits = 0, misses = 0, inserts = 0;
@@ -92,9 +95,9 @@ void EventHorizonCache::Remove(Stripe& s, List::iterator it) {
   s.bytes[lvl] -= Charge(it->key.size(), it->value.size());
   s.index.erase(std::string_view(it->key));
   s.lru[lvl].erase(it);
-  // An unordered_map keeps the buckets of its largest size; after the stripe has shrunk to a
-  // quarter of them, give them back so that buckets cost at most 4 pointers per entry (counted
-  // in kEntryOverheadBytes). Shrinking only at 4x makes the rehash amortized O(1) per removal.
+  // A hash table keeps the slots of its largest size; after the stripe has shrunk to a quarter
+  // of them, give them back so that slots cost at most 4 per entry (counted in
+  // kEntryOverheadBytes). Shrinking only at 4x makes the rehash amortized O(1) per removal.
   if (s.index.bucket_count() > 4 * s.index.size() + 16) s.index.rehash(0);
 }
 

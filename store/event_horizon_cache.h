@@ -28,10 +28,11 @@
 // An entry whose level-1 charge exceeds its stripe's level-1 share is never cached (Insert
 // ignores it and erases any older entry of the key); with l1_share 0 nothing is cached.
 //
-// Memory. kEntryOverheadBytes (240) covers what an entry costs besides its key and value bytes
+// Memory. kEntryOverheadBytes (260) covers what an entry costs besides its key and value bytes
 // with libstdc++ and glibc malloc on 64-bit Linux: the LRU list node holding the entry (112 bytes
-// with its malloc header), the index node (48), index buckets (up to 32: a stripe's index gives
-// its buckets back when it falls to a quarter of them), and malloc's header and rounding of the
+// with its malloc header), the index's slots (an absl flat hash map: 25 bytes per slot, up to 4
+// slots per entry, since a stripe's index gives its slots back when it falls to a quarter of
+// them), and malloc's header and rounding of the
 // key's and of the value's heap blocks (up to 24 each; keys and values are allocated at their
 // exact size). So the heap held by the entries stays within their charged bytes, hence within
 // capacity, plus a fixed cost that does not grow with the entries: the cache object and its
@@ -78,7 +79,7 @@ struct EventHorizonStats {
 class EventHorizonCache {
  public:
   // What an entry is charged besides its key and stored value bytes (see the file comment).
-  static constexpr uint64_t kEntryOverheadBytes = 240;
+  static constexpr uint64_t kEntryOverheadBytes = 260;
 
   struct Options {
     uint64_t capacity_bytes = 64ull << 20;  // both levels together
