@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 
 #include "common/file_util.h"
 
@@ -65,12 +67,59 @@ class PosixWritableFile final : public WritableFile {
 
 // pread(2) on one descriptor: positional reads share no file offset, so any number of threads
 // may read at once without a lock.
+// Reads are memory copies from a read-only shared mapping of the file when it can be mapped
+// (no system call per read: a cold value in the page cache costs a memcpy, not a pread), and
+// preads otherwise. The file may grow while it is open (the value log's active file): a read
+// past the mapping maps the file again, at least twice as long (mapping past the end of the
+// file is allowed; only pages past it must not be touched, and reads stay below the size the
+// file had when their bytes were written). Old mappings live until their last reader is done.
+// A disk error under a mapping is a SIGBUS rather than an IOError; the value log it serves is
+// not a source of truth (store/value_log.h), so such a crash loses nothing.
 class PosixRandomAccessFile final : public RandomAccessFile {
  public:
   PosixRandomAccessFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
   ~PosixRandomAccessFile() override { ::close(fd_); }
 
   Status Read(uint64_t offset, size_t n, std::string* out) const override {
+    std::shared_ptr<const Mapping> map = std::atomic_load(&map_);
+    if (map == nullptr || offset + n > map->readable) map = Remap(offset + n);
+    if (map != nullptr && offset + n <= map->readable) {
+      out->assign(static_cast<const char*>(map->addr) + offset, n);
+      return Status::OK();
+    }
+    return Pread(offset, n, out);
+  }
+
+ private:
+  struct Mapping {
+    void* addr = nullptr;
+    size_t length = 0;    // mapped
+    size_t readable = 0;  // the file's size when mapped: reads below it are safe
+    ~Mapping() {
+      if (addr != nullptr) ::munmap(addr, length);
+    }
+  };
+
+  // Maps the file anew if it now holds `end` bytes; null (callers pread) if it does not or the
+  // mapping fails.
+  std::shared_ptr<const Mapping> Remap(uint64_t end) const {
+    std::lock_guard lock(remap_mu_);
+    std::shared_ptr<const Mapping> map = std::atomic_load(&map_);
+    if (map != nullptr && end <= map->readable) return map;
+    uint64_t size = Size();
+    if (size < end) return nullptr;
+    size_t length = std::max<size_t>(size, map != nullptr ? 2 * map->length : 0);
+    void* addr = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd_, 0);
+    if (addr == MAP_FAILED) return nullptr;
+    auto fresh = std::make_shared<Mapping>();
+    fresh->addr = addr;
+    fresh->length = length;
+    fresh->readable = size;
+    std::atomic_store(&map_, std::shared_ptr<const Mapping>(fresh));
+    return fresh;
+  }
+
+  Status Pread(uint64_t offset, size_t n, std::string* out) const {
     out->resize(n);
     size_t done = 0;
     while (done < n) {
@@ -90,6 +139,7 @@ class PosixRandomAccessFile final : public RandomAccessFile {
     return Status::OK();
   }
 
+ public:
   uint64_t Size() const override {
     struct stat st;
     if (::fstat(fd_, &st) != 0) return 0;
@@ -101,6 +151,8 @@ class PosixRandomAccessFile final : public RandomAccessFile {
  private:
   const std::string path_;
   const int fd_;
+  mutable std::mutex remap_mu_;
+  mutable std::shared_ptr<const Mapping> map_;  // read and replaced with std::atomic_load/store
 };
 
 // Cuts a log segment's unused preallocated space off and makes the cut durable: otherwise a

@@ -19,7 +19,8 @@
 
 namespace warp {
 
-// A file open for positional reads (pread(2)), e.g. a value-log file read by many threads.
+// A file open for positional reads, e.g. a value-log file read by many threads (the POSIX one
+// copies from a shared mapping of the file, or preads).
 // Thread-safety: Read and Size may be called from several threads at once; the file must not
 // be destroyed while a call is running.
 class RandomAccessFile {
