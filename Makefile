@@ -52,6 +52,7 @@ bench: build
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_PACKAGES)"
 	$(BUILD_DIR)/bin/store_bench --out bench/results
 	$(BUILD_DIR)/bin/wal_bench --out bench/results
+	$(BUILD_DIR)/bin/tier_bench --out bench/results
 	BUILD_DIR=$(BUILD_DIR) bench/resp_vs_redis.sh
 
 install: build
