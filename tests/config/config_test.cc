@@ -503,8 +503,9 @@ TEST_CASE("DescribeKeys lists every key with its type, range, help and default")
   CHECK(text.find("tiers.cold.cache_bytes             bytes >= 1MiB") != std::string::npos);
   CHECK(text.find("tiers.hot.max_bytes                bytes                  Raw value") !=
         std::string::npos);
-  CHECK(text.find("memory.max_bytes                   bytes                  Memory for in-memory") !=
-        std::string::npos);
+  CHECK(
+      text.find("memory.max_bytes                   bytes                  Memory for in-memory") !=
+      std::string::npos);
 }
 
 }  // namespace warp::config
