@@ -778,7 +778,10 @@ Status SpacetimeTable::CompactColdSome(double min_dead_ratio, size_t max_files,
                                        size_t* files_removed) {
   *files_removed = 0;
   if (values_ == nullptr) return Status::OK();
-  std::lock_guard guard(demote_mu_);  // one mover of values at a time
+  // One compaction at a time; demotion goes on meanwhile (it only makes hot and warm records
+  // cold, and every pointer swap below checks the record still points at the old copy), so
+  // writers over the budget never wait for a compaction.
+  std::lock_guard guard(compact_mu_);
   // Live values are moved in batches of about this many bytes: appended to the active file,
   // then each pointer is swapped under its slot's lock if the record still points at the old
   // copy (else the new copy is garbage at once).

@@ -386,6 +386,7 @@ class SpacetimeTable {
   std::atomic<uint16_t> heat_minute_{0};
   // Where demotion resumes (guarded by demote_mu_), as for expiry.
   std::mutex demote_mu_;
+  std::mutex compact_mu_;  // serializes CompactColdSome
   uint32_t demote_slot_ = 0;
   bool demote_resume_set_ = false;
   std::string demote_resume_key_;
