@@ -19,7 +19,7 @@
 // get compressible values (a sentence repeated from a per-key offset), odd keys pseudo-random
 // bytes (bench::ValueSource), so that demotion can take values warm (LZ4 in memory) or cold
 // (value log). Every run gets a fresh store.
-// Workloads (--workloads), each thread doing num/threads gets, keys generated before the clock:
+// Workloads (--workloads), each thread doing reads/threads gets, keys generated before the clock:
 //   zipf     scrambled zipfian (--zipf) keys, as store_bench's readhot (YCSB's generator)
 //   uniform  uniformly random keys
 // For WarpEngine the tier each read was served from is counted (Get's cosmic.tier), and for
@@ -35,7 +35,8 @@
 // readily as it takes hot ones warm, so no budget leaves nearly every key warm (TierCosts).
 //
 // Flags ("--flag=value" or "--flag value"):
-//   --num=N              keys loaded, and gets per run                       (1000000)
+//   --num=N              keys loaded                                         (1000000)
+//   --reads=N            timed gets per run, over all threads                (num)
 //   --key_size=N         bytes per key                                        (16)
 //   --value_size=N       bytes per value                                      (100)
 //   --threads=LIST       thread counts, each run separately                   (1,2)
@@ -100,6 +101,7 @@ constexpr uint64_t kColdBudgetBytes = 8 << 20;
 
 struct Flags {
   uint64_t num = 1000000;
+  uint64_t reads = 0;  // 0: num
   uint64_t key_size = 16;
   uint64_t value_size = 100;
   std::vector<uint64_t> threads = {1, 2};
@@ -116,6 +118,7 @@ struct Flags {
   bool Runs(const std::string& part) const {
     return std::find(parts.begin(), parts.end(), part) != parts.end();
   }
+  uint64_t Reads() const { return reads == 0 ? num : reads; }
   uint64_t LogicalBytes() const { return num * (key_size + value_size); }
   uint64_t Budget() const { return static_cast<uint64_t>(LogicalBytes() * budget_fraction); }
 };
@@ -138,6 +141,7 @@ bool ParseFraction(const std::string& flag, const std::string& text, double max,
 
 bool ApplyFlag(const std::string& name, const std::string& value, Flags* f, std::string* error) {
   if (name == "num") return ParseUint(name, value, 1, uint64_t{1} << 32, &f->num, error);
+  if (name == "reads") return ParseUint(name, value, 1, uint64_t{1} << 34, &f->reads, error);
   if (name == "key_size") return ParseUint(name, value, 1, 1024, &f->key_size, error);
   if (name == "value_size") return ParseUint(name, value, 1, 1 << 20, &f->value_size, error);
   if (name == "repeat") return ParseUint(name, value, 1, 1000, &f->repeat, error);
@@ -368,7 +372,7 @@ bool RunReads(const Flags& flags, const std::string& scratch, ReadResults* resul
   Zipfian zipf(flags.num, flags.zipf);
   for (const std::string& workload : flags.workloads) {
     for (uint64_t threads : flags.threads) {
-      Plan plan = MakeReadPlan(workload, threads, flags.num, false, flags, zipf);
+      Plan plan = MakeReadPlan(workload, threads, flags.Reads(), false, flags, zipf);
       Plan warmup;
       if (flags.warmup > 0) warmup = MakeReadPlan(workload, 1, flags.warmup, true, flags, zipf);
       bool ok = RunAlternating(
@@ -507,6 +511,7 @@ json ConfigJson(const Flags& flags, const Machine& machine, const std::string& c
               {"parts", flags.parts},
               {"systems", flags.systems},
               {"warmup", flags.warmup},
+              {"reads", flags.Reads()},
               {"repeat", flags.repeat},
               {"zipf", flags.zipf},
               {"logical_bytes", flags.LogicalBytes()},
@@ -550,8 +555,8 @@ void PrintConfig(const Flags& flags, const Machine& machine, const std::string& 
               RocksVersion().c_str());
   std::printf("Threads:     %s; repeat %llu (systems alternate; medians reported); zipf %.2f\n",
               JoinNumbers(flags.threads).c_str(), (unsigned long long)flags.repeat, flags.zipf);
-  std::printf("Warm-up:     %llu untimed gets before the clock\n",
-              (unsigned long long)flags.warmup);
+  std::printf("Warm-up:     %llu untimed gets before the clock; %llu timed gets per run\n",
+              (unsigned long long)flags.warmup, (unsigned long long)flags.Reads());
   std::printf("------------------------------------------------\n");
   std::fflush(stdout);
 }

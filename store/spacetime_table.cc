@@ -52,26 +52,48 @@ Status SpacetimeTable::Get(uint32_t slot, std::string_view key, std::string* val
   if (e.tier == static_cast<uint8_t>(Tier::kCold)) {
     s.cold_reads.fetch_add(1, std::memory_order_relaxed);
   }
-  Status read = ReadValue(e, value);
+  // The cache is for keys read before (the heat before this read), a doorkeeper.
+  bool use_cache =
+      tiers::DecayedHeat(e, HeatMinute(), tier_options_.heat_decay_minutes) >= tiers::kCacheHeat;
   uint8_t heat = tiers::Observe(e, HeatMinute(), tier_options_.heat_decay_minutes);
-  if (!read.ok() || heat < tier_options_.promote_heat) return read;
+  Status read = ReadValue(e, value, use_cache);
+  if (!read.ok() || heat < PromoteThreshold()) return read;
   uint64_t read_version = e.version;
   lock.unlock();
   Promote(slot, key, read_version, *value);
   return Status::OK();
 }
 
-Status SpacetimeTable::ReadValue(const TableRecord& r, std::string* value) {
+bool SpacetimeTable::WarmCache(uint32_t slot, std::string_view key) {
+  if (!Owns(slot) || cache_ == nullptr) return false;
+  Slot& s = *slots_[slot];
+  std::shared_lock lock(s.mu);
+  if (s.sealed) return false;
+  auto it = s.map.find(key);
+  if (it == s.map.end()) return false;
+  const TableRecord& e = *it->record;
+  if (e.tier != static_cast<uint8_t>(Tier::kCold) || Expired(e, clock_->NowUnixMillis())) {
+    return false;
+  }
+  std::string value;
+  if (!ReadValue(e, &value, /*use_cache=*/true).ok()) return false;
+  auto& record = const_cast<TableRecord&>(e);  // the heat fields are relaxed atomics
+  if (record.heat.load(std::memory_order_relaxed) < tiers::kCacheHeat) {
+    record.heat.store(tiers::kCacheHeat, std::memory_order_relaxed);
+  }
+  record.touched.store(HeatMinute(), std::memory_order_relaxed);
+  return true;
+}
+
+Status SpacetimeTable::ReadValue(const TableRecord& r, std::string* value, bool use_cache) {
   switch (static_cast<Tier>(r.tier)) {
     case Tier::kWarm:
       return tiers::DecompressWarm(r.payload(), value);
     case Tier::kCold: {
-      if (cache_ != nullptr) {
-        int level = 0;
-        if (cache_->Lookup(r.key(), r.version, value, &level)) return Status::OK();
-      }
+      use_cache = use_cache && cache_ != nullptr;
+      if (use_cache && cache_->Lookup(r.key(), r.version, value, nullptr)) return Status::OK();
       Status read = values_->Read(tiers::DecodeColdPointer(r.payload()), r.key(), value);
-      if (read.ok() && cache_ != nullptr) cache_->Insert(r.key(), r.version, *value);
+      if (read.ok() && use_cache) cache_->Insert(r.key(), r.version, *value);
       return read;
     }
     default:
@@ -96,7 +118,7 @@ void SpacetimeTable::Promote(uint32_t slot, std::string_view key, uint64_t versi
     AddMemory(Track(s, *it->record, +1) - before);
     s.promoted.fetch_add(1, std::memory_order_relaxed);
   }
-  MaybeDemote();
+  MaybeDemote(/*wait=*/false);
 }
 
 Status SpacetimeTable::Put(uint32_t slot, std::string_view key, std::string_view value,
@@ -639,9 +661,14 @@ void SpacetimeTable::TickHeatClock() {
                      std::memory_order_relaxed);
 }
 
-uint64_t SpacetimeTable::DemoteToBudget() {
+uint64_t SpacetimeTable::DemoteToBudget(bool wait) {
   if (values_ == nullptr) return 0;
-  std::lock_guard guard(demote_mu_);
+  std::unique_lock guard(demote_mu_, std::defer_lock);
+  if (wait) {
+    guard.lock();
+  } else if (!guard.try_lock()) {
+    return 0;
+  }
   // Down to 95% of the budgets, so that the next writes do not demote again at once.
   uint64_t budget = memory_budget();
   uint64_t target = budget - budget / 20;
@@ -658,21 +685,26 @@ uint64_t SpacetimeTable::DemoteToBudget() {
   };
   uint64_t freed = 0;
   uint16_t now = HeatMinute();
-  // Rounds over the slots while they free memory; a round that frees nothing means what is
-  // left is cold (keys and pointers alone exceed the budget), and the writer goes on.
+  uint8_t cutoff = excess() > 0 ? DemotionCutoff(now) : 0;
+  // Rounds over the slots while they free memory. A round that frees nothing under the sampled
+  // cutoff is followed by one without it; one that frees nothing without it means what is left
+  // is cold (keys and pointers alone exceed the budget), and the writer goes on.
   for (uint64_t round_start = 0; excess() > 0;) {
     round_start = freed;
     for (uint32_t visited = 0; visited < kSlotCount && excess() > 0;) {
       Slot* s = slots_[demote_slot_].get();
       bool slot_done = true;
-      if (s != nullptr) slot_done = DemoteInSlot(*s, now, excess(), &freed);
+      if (s != nullptr) slot_done = DemoteInSlot(*s, now, cutoff, excess(), &freed);
       if (slot_done) {
         demote_slot_ = (demote_slot_ + 1) % kSlotCount;
         demote_resume_set_ = false;
         ++visited;
       }
     }
-    if (freed == round_start) break;
+    if (freed == round_start) {
+      if (cutoff == 255) break;
+      cutoff = 255;
+    }
   }
   uint64_t retry_at = 0;
   if (excess() > 0) retry_at = memory_bytes() + std::max<uint64_t>(budget / 64, 1 << 20);
@@ -680,7 +712,33 @@ uint64_t SpacetimeTable::DemoteToBudget() {
   return freed;
 }
 
-bool SpacetimeTable::DemoteInSlot(Slot& s, uint16_t now_minute, uint64_t want, uint64_t* freed) {
+uint8_t SpacetimeTable::DemotionCutoff(uint16_t now_minute) {
+  // Up to kPerSlot records from each slot in turn, from where demotion resumes, so that the
+  // sample spreads over the keyspace however few keys each slot holds.
+  constexpr size_t kSample = 256;
+  constexpr size_t kPerSlot = 8;
+  std::vector<uint8_t> heats;
+  heats.reserve(kSample);
+  for (uint32_t i = 0; i < kSlotCount && heats.size() < kSample; ++i) {
+    Slot* s = slots_[(demote_slot_ + i) % kSlotCount].get();
+    if (s == nullptr) continue;
+    std::shared_lock lock(s->mu);
+    size_t taken = 0;
+    for (auto it = s->map.begin(); it != s->map.end() && taken < kPerSlot; ++it) {
+      const TableRecord& r = *it->record;
+      if (r.tier == static_cast<uint8_t>(Tier::kCold)) continue;
+      heats.push_back(tiers::DecayedHeat(r, now_minute, tier_options_.heat_decay_minutes));
+      ++taken;
+    }
+  }
+  if (heats.empty()) return 255;
+  auto quartile = heats.begin() + static_cast<std::ptrdiff_t>(heats.size() / 4);
+  std::nth_element(heats.begin(), quartile, heats.end());
+  return *quartile;
+}
+
+bool SpacetimeTable::DemoteInSlot(Slot& s, uint16_t now_minute, uint8_t cutoff, uint64_t want,
+                                  uint64_t* freed) {
   constexpr size_t kWindow = 64;
   std::unique_lock lock(s.mu);
   if (s.sealed) return true;
@@ -691,7 +749,8 @@ bool SpacetimeTable::DemoteInSlot(Slot& s, uint16_t now_minute, uint64_t want, u
     if (resume != s.map.end()) it = resume;
   }
   // The window: up to kWindow records in set order (effectively a random sample of the
-  // slot), of which the coldest quarter is demoted (approximate LFU, as Redis samples keys).
+  // slot), of which those at most as hot as the cutoff are demoted, coldest first (sampled LFU,
+  // as Redis samples keys for eviction).
   struct Candidate {
     TableRecord* record;
     const RecordRef* ref;
@@ -703,8 +762,8 @@ bool SpacetimeTable::DemoteInSlot(Slot& s, uint16_t now_minute, uint64_t want, u
   for (; it != s.map.end() && examined < kWindow; ++it, ++examined) {
     TableRecord& r = *it->record;
     if (r.tier == static_cast<uint8_t>(Tier::kCold)) continue;
-    window.push_back(
-        {&r, &*it, tiers::DecayedHeat(r, now_minute, tier_options_.heat_decay_minutes)});
+    uint8_t heat = tiers::DecayedHeat(r, now_minute, tier_options_.heat_decay_minutes);
+    if (heat <= cutoff) window.push_back({&r, &*it, heat});
   }
   bool done = it == s.map.end();
   demote_resume_set_ = !done;
@@ -712,8 +771,6 @@ bool SpacetimeTable::DemoteInSlot(Slot& s, uint16_t now_minute, uint64_t want, u
   if (window.empty()) return done;
   std::sort(window.begin(), window.end(),
             [](const Candidate& a, const Candidate& b) { return a.heat < b.heat; });
-  size_t take = std::max<size_t>(1, window.size() / 4);
-  window.resize(take);
 
   // Replaces c's record by one with `payload` in `tier`, keeping its metadata.
   auto replace = [&](const Candidate& c, std::string_view payload, Tier tier) {
@@ -732,8 +789,10 @@ bool SpacetimeTable::DemoteInSlot(Slot& s, uint16_t now_minute, uint64_t want, u
   std::string value;
   std::string payload;
   uint64_t before_freed = *freed;
+  uint8_t hottest_taken = 0;
   for (const Candidate& c : window) {
     if (*freed - before_freed >= want) break;
+    hottest_taken = std::max(hottest_taken, c.heat);
     Status read = ReadValue(*c.record, &value);
     if (!read.ok()) {
       log::Error("shard ", shard_id_, ": cannot demote a record: ", read.ToString());
@@ -751,6 +810,7 @@ bool SpacetimeTable::DemoteInSlot(Slot& s, uint16_t now_minute, uint64_t want, u
     cold_values.push_back(value);
     to_cold.push_back(&c);
   }
+  victim_heat_.Add(hottest_taken);
   if (!to_cold.empty()) {
     std::vector<std::pair<std::string_view, std::string_view>> batch;
     for (size_t i = 0; i < to_cold.size(); ++i) {

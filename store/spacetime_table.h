@@ -44,6 +44,7 @@
 // Thread-safety: every method is safe to call from any thread concurrently.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -56,6 +57,7 @@
 
 #include "common/wall_clock.h"
 #include "store/table_record.h"
+#include "store/tiers.h"
 #include "wal/wal_format.h"
 #include "warp/status.h"
 #include "warp/universe.h"
@@ -93,8 +95,10 @@ struct TableTierOptions {
   uint64_t hot_max_bytes = 0;         // raw value bytes kept hot; 0 = only memory_budget
   uint64_t compress_min_bytes = 256;  // smaller values are not compressed (they go cold)
   uint64_t warm_max_bytes = 0;        // LZ4 bytes kept warm; 0 = unbounded; beyond it, cold
-  uint8_t promote_heat = 7;           // heat at which a read makes a record hot again
-  uint32_t heat_decay_minutes = 1;    // one heat step lost per this many idle minutes
+  // The least heat at which a read makes a record hot again; a read must also beat the heat of
+  // the records demotion has been taking (tiers::VictimHeat).
+  uint8_t promote_heat = tiers::kMinPromoteHeat;
+  uint32_t heat_decay_minutes = 1;  // one heat step lost per this many idle minutes
 };
 
 // What Update() did.
@@ -132,6 +136,11 @@ class SpacetimeTable {
 
   uint32_t shard_id() const { return shard_id_; }
   bool Owns(uint32_t slot) const { return slot < slots_.size() && slots_[slot] != nullptr; }
+
+  // Loads the value of `key` into the event horizon cache if the key is cold and unexpired,
+  // and marks it warm enough (tiers::kCacheHeat) for its next reads to look there; true if it
+  // did. Does not count as a read. Used to warm the cache from a snapshot's hot set at open.
+  bool WarmCache(uint32_t slot, std::string_view key);
 
   // Copies the value of `key` into *value, its version into *version and its expiry into
   // *expire_at_ms (optional; 0 = none). NotFound if absent or expired; Unavailable once sealed.
@@ -246,8 +255,10 @@ class SpacetimeTable {
   // Demotes the coldest records until memory is at most 95% of the budget (and hot value bytes
   // at most 95% of hot_max_bytes) or a round over the slots found nothing left to demote;
   // returns the bytes of memory freed. Called by writers over the budget and by the
-  // shard actor (after the budget shrank).
-  uint64_t DemoteToBudget();
+  // shard actor (after the budget shrank). One demotion runs at a time: with `wait` false
+  // (reads that promoted), a caller that finds one running returns 0 at once, since that one
+  // brings memory under the budget; writers wait for it, which is their backpressure.
+  uint64_t DemoteToBudget(bool wait = true);
   // Value-log compaction: rewrites the live values of up to `max_files` files whose dead share
   // is at least `min_dead_ratio` and removes those files; returns how many were removed.
   // Readers are never blocked for more than one record's pointer swap.
@@ -292,10 +303,10 @@ class SpacetimeTable {
   void AddMemory(int64_t delta) {
     if (delta != 0) memory_.fetch_add(delta, std::memory_order_relaxed);
   }
-  // Writers call this after releasing their slot lock.
-  void MaybeDemote() {
+  // Writers (wait) and promoting reads (no wait) call this after releasing their slot lock.
+  void MaybeDemote(bool wait = true) {
     if (OverBudget() && memory_bytes() >= demote_retry_at_.load(std::memory_order_relaxed)) {
-      DemoteToBudget();
+      DemoteToBudget(wait);
     }
   }
   // A budget is set: reads record heat (without one every record stays hot).
@@ -309,16 +320,27 @@ class SpacetimeTable {
            hot_bytes_.load(std::memory_order_relaxed) >
                static_cast<int64_t>(tier_options_.hot_max_bytes);
   }
-  // The value of `r`, whatever its tier (lock held, shared is enough).
-  Status ReadValue(const TableRecord& r, std::string* value);
-  // Demotes part of the next window of `s` (its lock is not held); true when the slot's walk
-  // reached its end. Adds the memory freed to *freed.
-  bool DemoteInSlot(Slot& s, uint16_t now_minute, uint64_t want, uint64_t* freed);
+  // The value of `r`, whatever its tier (lock held, shared is enough). A cold value is looked
+  // up in the event horizon cache, and enters it when read from the value log, only if
+  // `use_cache`: reads of keys hot enough (tiers::kCacheHeat) ask for it; snapshots, updates
+  // and reads of rarely read keys do not, so that one pass over cold data does not flush what
+  // the cache holds, and a cold read that would miss costs no cache lookup.
+  Status ReadValue(const TableRecord& r, std::string* value, bool use_cache = false);
+  // The heat at or below which demotion takes records: the lower quartile of the decayed heat
+  // of up to 256 hot and warm records sampled across the slots (255 if there are none).
+  uint8_t DemotionCutoff(uint16_t now_minute);
+  // Demotes, coldest first, the records of the next window of `s` (its lock is not held) whose
+  // heat is at most `cutoff`, until `want` bytes are freed; true when the slot's walk reached
+  // its end. Adds the memory freed to *freed.
+  bool DemoteInSlot(Slot& s, uint16_t now_minute, uint8_t cutoff, uint64_t want, uint64_t* freed);
   // Makes the record of `key` hot with `value` if it still is the version read (lock not held).
   void Promote(uint32_t slot, std::string_view key, uint64_t version, std::string_view value);
   // Releases what a cold record holds outside memory (value-log bytes, cache entry).
   void ForgetCold(const TableRecord& r);
   uint16_t HeatMinute() const { return heat_minute_.load(std::memory_order_relaxed); }
+  uint8_t PromoteThreshold() const {
+    return std::max(tier_options_.promote_heat, victim_heat_.PromoteThreshold());
+  }
 
   // A record to log for a write.
   struct LogOp {
@@ -386,7 +408,8 @@ class SpacetimeTable {
   std::atomic<uint16_t> heat_minute_{0};
   // Where demotion resumes (guarded by demote_mu_), as for expiry.
   std::mutex demote_mu_;
-  std::mutex compact_mu_;  // serializes CompactColdSome
+  tiers::VictimHeat victim_heat_;  // Add()ed under demote_mu_
+  std::mutex compact_mu_;          // serializes CompactColdSome
   uint32_t demote_slot_ = 0;
   bool demote_resume_set_ = false;
   std::string demote_resume_key_;

@@ -28,11 +28,14 @@ uint64_t GetFixed64(const char* p) {
   return v;
 }
 
-// A per-thread generator for the probabilistic counter: no lock, no shared state.
-double Uniform01() {
-  thread_local std::minstd_rand generator(std::random_device{}());
-  return static_cast<double>(generator() - generator.min()) /
-         static_cast<double>(generator.max() - generator.min());
+// True with probability 1 / (1 + n), from a per-thread xorshift generator (no lock, no shared
+// state, no floating point on the read path).
+bool OneIn(uint32_t n_plus_one) {
+  thread_local uint64_t state = std::random_device{}() | 1;
+  state ^= state << 13;
+  state ^= state >> 7;
+  state ^= state << 17;
+  return static_cast<uint32_t>(state >> 32) % n_plus_one == 0;
 }
 
 }  // namespace
@@ -46,14 +49,17 @@ uint8_t DecayedHeat(const TableRecord& r, uint16_t now_minute, uint32_t decay_mi
 }
 
 uint8_t Observe(const TableRecord& r, uint16_t now_minute, uint32_t decay_minutes) {
+  uint8_t stored = r.heat.load(std::memory_order_relaxed);
   uint8_t heat = DecayedHeat(r, now_minute, decay_minutes);
   if (heat < 255) {
-    double base = heat > kInitialHeat ? heat - kInitialHeat : 0;
-    if (Uniform01() < 1.0 / (base * kHeatLogFactor + 1)) ++heat;
+    uint32_t base = heat > kInitialHeat ? heat - kInitialHeat : 0;
+    if (base == 0 || OneIn(base * kHeatLogFactor + 1)) ++heat;
   }
   auto& mutable_record = const_cast<TableRecord&>(r);  // the heat fields are relaxed atomics
-  mutable_record.heat.store(heat, std::memory_order_relaxed);
-  mutable_record.touched.store(now_minute, std::memory_order_relaxed);
+  if (heat != stored) mutable_record.heat.store(heat, std::memory_order_relaxed);
+  if (r.touched.load(std::memory_order_relaxed) != now_minute) {
+    mutable_record.touched.store(now_minute, std::memory_order_relaxed);
+  }
   return heat;
 }
 

@@ -7,11 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "common/file_util.h"
 
@@ -81,9 +83,11 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   ~PosixRandomAccessFile() override { ::close(fd_); }
 
   Status Read(uint64_t offset, size_t n, std::string* out) const override {
-    std::shared_ptr<const Mapping> map = std::atomic_load(&map_);
-    if (map == nullptr || offset + n > map->readable) map = Remap(offset + n);
-    if (map != nullptr && offset + n <= map->readable) {
+    const Mapping* map = map_.load(std::memory_order_acquire);
+    if (map == nullptr || offset + n > map->readable.load(std::memory_order_acquire)) {
+      map = Remap(offset + n);
+    }
+    if (map != nullptr && offset + n <= map->readable.load(std::memory_order_acquire)) {
       out->assign(static_cast<const char*>(map->addr) + offset, n);
       return Status::OK();
     }
@@ -91,32 +95,47 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   }
 
  private:
+  // A mapping of the file. Its length runs ahead of the file (at least double the previous
+  // mapping's), so that a growing file (the active value-log file, appended to while it is
+  // read) is remapped only when it outgrows the length: in between, Remap only raises
+  // `readable`, and the pages already faulted in stay mapped. Mappings are unmapped when the
+  // file object is destroyed, not when replaced, so that a reader never holds a reference
+  // count: the read path is two atomic loads.
   struct Mapping {
     void* addr = nullptr;
-    size_t length = 0;    // mapped
-    size_t readable = 0;  // the file's size when mapped: reads below it are safe
+    size_t length = 0;                  // mapped
+    std::atomic<uint64_t> readable{0};  // the file's size when last checked, <= length: reads
+                                        // below it are safe (no SIGBUS past the end of file)
     ~Mapping() {
       if (addr != nullptr) ::munmap(addr, length);
     }
   };
 
-  // Maps the file anew if it now holds `end` bytes; null (callers pread) if it does not or the
-  // mapping fails.
-  std::shared_ptr<const Mapping> Remap(uint64_t end) const {
+  // Makes `end` bytes readable through a mapping if the file holds them now (raising the
+  // current mapping's `readable`, or mapping the file anew when it outgrew the mapping); null
+  // (callers pread) if the file is shorter or the mapping fails.
+  const Mapping* Remap(uint64_t end) const {
+    constexpr size_t kMinLength = size_t{16} << 20;  // address space only, not memory
     std::lock_guard lock(remap_mu_);
-    std::shared_ptr<const Mapping> map = std::atomic_load(&map_);
-    if (map != nullptr && end <= map->readable) return map;
+    const Mapping* map = map_.load(std::memory_order_relaxed);
+    if (map != nullptr && end <= map->readable.load(std::memory_order_relaxed)) return map;
     uint64_t size = Size();
     if (size < end) return nullptr;
-    size_t length = std::max<size_t>(size, map != nullptr ? 2 * map->length : 0);
+    if (map != nullptr && size <= map->length) {
+      const_cast<Mapping*>(map)->readable.store(size, std::memory_order_release);
+      return map;
+    }
+    size_t length = std::max<size_t>({size, kMinLength, map != nullptr ? 2 * map->length : 0});
     void* addr = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd_, 0);
     if (addr == MAP_FAILED) return nullptr;
-    auto fresh = std::make_shared<Mapping>();
+    auto fresh = std::make_unique<Mapping>();
     fresh->addr = addr;
     fresh->length = length;
-    fresh->readable = size;
-    std::atomic_store(&map_, std::shared_ptr<const Mapping>(fresh));
-    return fresh;
+    fresh->readable.store(size, std::memory_order_relaxed);
+    map = fresh.get();
+    mappings_.push_back(std::move(fresh));
+    map_.store(map, std::memory_order_release);
+    return map;
   }
 
   Status Pread(uint64_t offset, size_t n, std::string* out) const {
@@ -151,8 +170,9 @@ class PosixRandomAccessFile final : public RandomAccessFile {
  private:
   const std::string path_;
   const int fd_;
-  mutable std::mutex remap_mu_;
-  mutable std::shared_ptr<const Mapping> map_;  // read and replaced with std::atomic_load/store
+  mutable std::mutex remap_mu_;                             // serializes Remap
+  mutable std::vector<std::unique_ptr<Mapping>> mappings_;  // every mapping made (remap_mu_)
+  mutable std::atomic<const Mapping*> map_{nullptr};        // the newest of them
 };
 
 // Cuts a log segment's unused preallocated space off and makes the cut durable: otherwise a
