@@ -36,7 +36,7 @@
 //
 // Flags ("--flag=value" or "--flag value"):
 //   --num=N              keys loaded                                         (1000000)
-//   --reads=N            timed gets per run, over all threads                (num)
+//   --reads=N            timed gets per run, over all threads                (5 x num)
 //   --key_size=N         bytes per key                                        (16)
 //   --value_size=N       bytes per value                                      (100)
 //   --threads=LIST       thread counts, each run separately                   (1,2)
@@ -44,7 +44,10 @@
 //   --systems=LIST       warp-memory,warp-tiered,rocksdb                      (all three)
 //   --repeat=N           rounds; medians reported                             (3)
 //   --warmup=N           untimed gets of the workload's distribution (other keys, one
-//                        thread) after the load, before the clock             (0)
+//                        thread) after the load, before the clock, for every
+//                        system: the steady state is measured, with the block cache
+//                        warm and the hot set learned (after an ordered load every
+//                        key has the same heat)                               (10 x num)
 //   --zipf=THETA         zipfian constant, 0 < THETA < 1                      (0.99)
 //   --budget_fraction=F  warp-tiered's memory.max_bytes and RocksDB's block cache, as a
 //                        fraction of the logical bytes, 0 < F <= 10          (0.25)
@@ -101,7 +104,7 @@ constexpr uint64_t kColdBudgetBytes = 8 << 20;
 
 struct Flags {
   uint64_t num = 1000000;
-  uint64_t reads = 0;  // 0: num
+  uint64_t reads = 0;  // 0: 5 x num
   uint64_t key_size = 16;
   uint64_t value_size = 100;
   std::vector<uint64_t> threads = {1, 2};
@@ -110,6 +113,7 @@ struct Flags {
   std::vector<std::string> systems = kSystems;
   uint64_t repeat = 3;
   uint64_t warmup = 0;
+  bool warmup_set = false;  // else 10 x num
   double zipf = 0.99;
   double budget_fraction = 0.25;
   uint64_t warm_min_bytes = 64;
@@ -118,7 +122,8 @@ struct Flags {
   bool Runs(const std::string& part) const {
     return std::find(parts.begin(), parts.end(), part) != parts.end();
   }
-  uint64_t Reads() const { return reads == 0 ? num : reads; }
+  uint64_t Reads() const { return reads == 0 ? 5 * num : reads; }
+  uint64_t Warmup() const { return warmup_set ? warmup : 10 * num; }
   uint64_t LogicalBytes() const { return num * (key_size + value_size); }
   uint64_t Budget() const { return static_cast<uint64_t>(LogicalBytes() * budget_fraction); }
 };
@@ -149,7 +154,10 @@ bool ApplyFlag(const std::string& name, const std::string& value, Flags* f, std:
   if (name == "workloads") return ParseNames(name, value, kAllWorkloads, &f->workloads, error);
   if (name == "parts") return ParseNames(name, value, kAllParts, &f->parts, error);
   if (name == "systems") return ParseNames(name, value, kSystems, &f->systems, error);
-  if (name == "warmup") return ParseUint(name, value, 0, uint64_t{1} << 32, &f->warmup, error);
+  if (name == "warmup") {
+    f->warmup_set = true;
+    return ParseUint(name, value, 0, uint64_t{1} << 34, &f->warmup, error);
+  }
   if (name == "zipf") return ParseFraction(name, value, 1.0, true, &f->zipf, error);
   if (name == "budget_fraction") {
     return ParseFraction(name, value, 10.0, false, &f->budget_fraction, error);
@@ -374,7 +382,9 @@ bool RunReads(const Flags& flags, const std::string& scratch, ReadResults* resul
     for (uint64_t threads : flags.threads) {
       Plan plan = MakeReadPlan(workload, threads, flags.Reads(), false, flags, zipf);
       Plan warmup;
-      if (flags.warmup > 0) warmup = MakeReadPlan(workload, 1, flags.warmup, true, flags, zipf);
+      if (flags.Warmup() > 0) {
+        warmup = MakeReadPlan(workload, 1, flags.Warmup(), true, flags, zipf);
+      }
       bool ok = RunAlternating(
           flags.systems, flags.repeat, [&](const std::string& system, uint64_t round) {
             Run run{workload, threads, system, round};
@@ -510,7 +520,7 @@ json ConfigJson(const Flags& flags, const Machine& machine, const std::string& c
               {"workloads", flags.workloads},
               {"parts", flags.parts},
               {"systems", flags.systems},
-              {"warmup", flags.warmup},
+              {"warmup", flags.Warmup()},
               {"reads", flags.Reads()},
               {"repeat", flags.repeat},
               {"zipf", flags.zipf},
@@ -556,7 +566,7 @@ void PrintConfig(const Flags& flags, const Machine& machine, const std::string& 
   std::printf("Threads:     %s; repeat %llu (systems alternate; medians reported); zipf %.2f\n",
               JoinNumbers(flags.threads).c_str(), (unsigned long long)flags.repeat, flags.zipf);
   std::printf("Warm-up:     %llu untimed gets before the clock; %llu timed gets per run\n",
-              (unsigned long long)flags.warmup, (unsigned long long)flags.Reads());
+              (unsigned long long)flags.Warmup(), (unsigned long long)flags.Reads());
   std::printf("------------------------------------------------\n");
   std::fflush(stdout);
 }
@@ -609,7 +619,7 @@ void PrintLoaded(const Flags& flags, const ReadResults& r) {
   if (!r.have_loaded) return;
   const TierState& s = r.loaded;
   std::printf("\nwarp-tiered after the load%s: %llu keys: hot %llu, warm %llu, cold %llu\n",
-              flags.warmup ? " and the warm-up" : "", (unsigned long long)s.keys,
+              flags.Warmup() ? " and the warm-up" : "", (unsigned long long)s.keys,
               (unsigned long long)s.hot, (unsigned long long)s.warm, (unsigned long long)s.cold);
   std::printf(
       "  budget memory.max_bytes %s: values in memory (hot + warm) %s of the shards' share %s, "
@@ -740,8 +750,8 @@ std::string ResultsMarkdown(const Report& rep) {
      << "Date " << rep.machine.date << ", nproc " << rep.machine.nproc << " (" << rep.machine.cpu
      << "), commit " << rep.commit << ". " << f.num << " keys of " << f.key_size << " bytes, "
      << f.value_size << "-byte values (half compressible text, half random), median of " << f.repeat
-     << " alternating rounds, " << f.warmup
-     << " untimed warm-up gets. warp-tiered: memory.max_bytes " << MiB(f.Budget()) << " ("
+     << " alternating rounds, " << f.Warmup() << " untimed warm-up gets, then " << f.Reads()
+     << " timed gets per run. warp-tiered: memory.max_bytes " << MiB(f.Budget()) << " ("
      << f.budget_fraction << " of " << MiB(f.LogicalBytes()) << "), tiers.warm.compress_min_bytes "
      << f.warm_min_bytes << "; RocksDB " << RocksVersion()
      << " with an LRU block cache of the same size. Written by `bench/tier_bench --out`.\n\n";

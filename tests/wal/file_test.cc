@@ -63,6 +63,33 @@ TEST_CASE("a read past the end of a random-access file is an error naming path a
   CHECK(DefaultFileSystem()->NewRandomAccessFile(tmp.Sub("missing"), &file).IsNotFound());
 }
 
+TEST_CASE("a random-access file reads what was appended after it was opened, past its mapping") {
+  TempDir tmp;
+  std::unique_ptr<WritableFile> writer;
+  REQUIRE(DefaultFileSystem()->NewWritableFile(tmp.Sub("grows"), &writer).ok());
+  REQUIRE(writer->Append("head").ok());
+  std::unique_ptr<RandomAccessFile> file;
+  REQUIRE(DefaultFileSystem()->NewRandomAccessFile(tmp.Sub("grows"), &file).ok());
+  std::string out;
+  REQUIRE(file->Read(0, 4, &out).ok());
+  CHECK(out == "head");
+  // Appends within the first mapping (which runs ahead of the file), then well past it: each
+  // read sees the bytes just written, and earlier bytes stay readable.
+  std::string chunk(1 << 20, 'x');
+  uint64_t size = 4;
+  for (int i = 0; i < 40; ++i) {
+    chunk[0] = static_cast<char>('a' + i % 26);
+    REQUIRE(writer->Append(chunk).ok());
+    REQUIRE(file->Read(size, 2, &out).ok());
+    CHECK(out == std::string{chunk[0], 'x'});
+    size += chunk.size();
+  }
+  REQUIRE(file->Read(0, 5, &out).ok());
+  CHECK(out == "heada");
+  CHECK(file->Read(size - 1, 2, &out).IsIOError());  // still one byte short
+  REQUIRE(writer->Close().ok());
+}
+
 TEST_CASE("many threads may read one random-access file at once") {
   TempDir tmp;
   std::string contents;
