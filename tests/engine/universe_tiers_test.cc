@@ -44,7 +44,7 @@ Options TinyBudget(const TempDir& tmp, uint64_t max_bytes) {
   Options options = SmallUniverse(tmp, 2);
   options.memory.max_bytes = max_bytes;
   options.tiers.warm.compress_min_bytes = 64;
-  options.tiers.cold.cache_bytes = 1 << 20;  // capped to a quarter of the budget
+  options.tiers.cold.cache_bytes = 1 << 20;  // capped to a sixteenth of the budget
   options.tiers.cold.file_bytes = 1 << 20;   // small files, so that compaction has some
   return options;
 }
