@@ -53,10 +53,9 @@ Status SpacetimeTable::Get(uint32_t slot, std::string_view key, std::string* val
     s.cold_reads.fetch_add(1, std::memory_order_relaxed);
   }
   // The cache is for keys read before (the heat before this read), a doorkeeper.
-  bool use_cache =
-      tiers::DecayedHeat(e, HeatMinute(), tier_options_.heat_decay_minutes) >= tiers::kCacheHeat;
-  uint8_t heat = tiers::Observe(e, HeatMinute(), tier_options_.heat_decay_minutes);
-  Status read = ReadValue(e, value, use_cache);
+  uint8_t before = 0;
+  uint8_t heat = tiers::Observe(e, HeatMinute(), tier_options_.heat_decay_minutes, &before);
+  Status read = ReadValue(e, value, /*use_cache=*/before >= tiers::kCacheHeat);
   if (!read.ok() || heat < PromoteThreshold()) return read;
   uint64_t read_version = e.version;
   lock.unlock();
@@ -77,11 +76,7 @@ bool SpacetimeTable::WarmCache(uint32_t slot, std::string_view key) {
   }
   std::string value;
   if (!ReadValue(e, &value, /*use_cache=*/true).ok()) return false;
-  auto& record = const_cast<TableRecord&>(e);  // the heat fields are relaxed atomics
-  if (record.heat.load(std::memory_order_relaxed) < tiers::kCacheHeat) {
-    record.heat.store(tiers::kCacheHeat, std::memory_order_relaxed);
-  }
-  record.touched.store(HeatMinute(), std::memory_order_relaxed);
+  tiers::RaiseHeat(e, tiers::kCacheHeat, HeatMinute(), tier_options_.heat_decay_minutes);
   return true;
 }
 

@@ -2,6 +2,7 @@
 
 #include <lz4.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
@@ -48,9 +49,11 @@ uint8_t DecayedHeat(const TableRecord& r, uint16_t now_minute, uint32_t decay_mi
   return steps >= heat ? 0 : static_cast<uint8_t>(heat - steps);
 }
 
-uint8_t Observe(const TableRecord& r, uint16_t now_minute, uint32_t decay_minutes) {
+uint8_t Observe(const TableRecord& r, uint16_t now_minute, uint32_t decay_minutes,
+                uint8_t* before) {
   uint8_t stored = r.heat.load(std::memory_order_relaxed);
   uint8_t heat = DecayedHeat(r, now_minute, decay_minutes);
+  if (before != nullptr) *before = heat;
   if (heat < 255) {
     uint32_t base = heat > kInitialHeat ? heat - kInitialHeat : 0;
     if (base == 0 || OneIn(base * kHeatLogFactor + 1)) ++heat;
@@ -61,6 +64,13 @@ uint8_t Observe(const TableRecord& r, uint16_t now_minute, uint32_t decay_minute
     mutable_record.touched.store(now_minute, std::memory_order_relaxed);
   }
   return heat;
+}
+
+void RaiseHeat(const TableRecord& r, uint8_t heat, uint16_t now_minute, uint32_t decay_minutes) {
+  auto& mutable_record = const_cast<TableRecord&>(r);  // the heat fields are relaxed atomics
+  mutable_record.heat.store(std::max(heat, DecayedHeat(r, now_minute, decay_minutes)),
+                            std::memory_order_relaxed);
+  mutable_record.touched.store(now_minute, std::memory_order_relaxed);
 }
 
 void InitHeat(TableRecord& r, uint16_t now_minute) {

@@ -74,9 +74,14 @@ class VictimHeat {
 // The counter after decay: one step per `decay_minutes` minutes since `touched`.
 uint8_t DecayedHeat(const TableRecord& r, uint16_t now_minute, uint32_t decay_minutes);
 // Records an access at `now_minute` (decay first, then the probabilistic increment); returns
-// the new counter. Safe under a shared lock (relaxed atomics); stores only what changed, so
-// that concurrent readers of a hot key do not keep writing its cache line.
-uint8_t Observe(const TableRecord& r, uint16_t now_minute, uint32_t decay_minutes);
+// the new counter, and sets *before (if not null) to the decayed counter before this access.
+// Safe under a shared lock (relaxed atomics); stores only what changed, so that concurrent
+// readers of a hot key do not keep writing its cache line.
+uint8_t Observe(const TableRecord& r, uint16_t now_minute, uint32_t decay_minutes,
+                uint8_t* before = nullptr);
+// Raises the record's decayed heat to at least `heat`, touched at `now_minute`, without
+// counting an access (the cache warm-up marks keys as read before). Safe under a shared lock.
+void RaiseHeat(const TableRecord& r, uint8_t heat, uint16_t now_minute, uint32_t decay_minutes);
 // Sets a new record's heat (kInitialHeat, touched now).
 void InitHeat(TableRecord& r, uint16_t now_minute);
 

@@ -117,12 +117,12 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   const Mapping* Remap(uint64_t end) const {
     constexpr size_t kMinLength = size_t{16} << 20;  // address space only, not memory
     std::lock_guard lock(remap_mu_);
-    const Mapping* map = map_.load(std::memory_order_relaxed);
+    Mapping* map = map_.load(std::memory_order_relaxed);
     if (map != nullptr && end <= map->readable.load(std::memory_order_relaxed)) return map;
     uint64_t size = Size();
     if (size < end) return nullptr;
     if (map != nullptr && size <= map->length) {
-      const_cast<Mapping*>(map)->readable.store(size, std::memory_order_release);
+      map->readable.store(size, std::memory_order_release);
       return map;
     }
     size_t length = std::max<size_t>({size, kMinLength, map != nullptr ? 2 * map->length : 0});
@@ -172,7 +172,7 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   const int fd_;
   mutable std::mutex remap_mu_;                             // serializes Remap
   mutable std::vector<std::unique_ptr<Mapping>> mappings_;  // every mapping made (remap_mu_)
-  mutable std::atomic<const Mapping*> map_{nullptr};        // the newest of them
+  mutable std::atomic<Mapping*> map_{nullptr};              // the newest of them
 };
 
 // Cuts a log segment's unused preallocated space off and makes the cut durable: otherwise a

@@ -40,6 +40,19 @@ std::string MakeValue(std::mt19937_64& rng, size_t size, bool compressible) {
   return value;
 }
 
+// Puts `count` keys "<prefix>0".."<prefix>N-1", each with 512 random bytes from `seed`, and
+// returns the values in key order.
+std::vector<std::string> PutRandomValues(Universe& u, const std::string& prefix, int count,
+                                         uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::string> values;
+  for (int i = 0; i < count; ++i) {
+    values.push_back(MakeValue(rng, 512, false));
+    REQUIRE(u.Put(prefix + std::to_string(i), values.back()).ok());
+  }
+  return values;
+}
+
 Options TinyBudget(const TempDir& tmp, uint64_t max_bytes) {
   Options options = SmallUniverse(tmp, 2);
   options.memory.max_bytes = max_bytes;
@@ -170,10 +183,7 @@ TEST_CASE("a value read often is promoted back to hot") {
   Options options = TinyBudget(tmp, 1 << 20);
   Universe u;
   REQUIRE(u.Open(options).ok());
-  std::mt19937_64 rng(7);
-  for (int i = 0; i < 6000; ++i) {
-    REQUIRE(u.Put("p:" + std::to_string(i), MakeValue(rng, 512, false)).ok());
-  }
+  PutRandomValues(u, "p:", 6000, 7);
   // Find a cold key, then read it until it is promoted.
   std::string cold_key;
   for (int i = 0; i < 6000 && cold_key.empty(); ++i) {
@@ -200,12 +210,7 @@ TEST_CASE("one pass over cold values leaves the cache alone; values read again a
   Options options = TinyBudget(tmp, 1 << 20);
   Universe u;
   REQUIRE(u.Open(options).ok());
-  std::mt19937_64 rng(5);
-  std::vector<std::string> values;
-  for (int i = 0; i < 6000; ++i) {
-    values.push_back(MakeValue(rng, 512, false));
-    REQUIRE(u.Put("q:" + std::to_string(i), values.back()).ok());
-  }
+  std::vector<std::string> values = PutRandomValues(u, "q:", 6000, 5);
   std::vector<int> cold;
   for (int i = 0; i < 6000; ++i) {
     GetResult got = u.Get("q:" + std::to_string(i));
@@ -239,10 +244,8 @@ TEST_CASE("keys read often become hot and stay hot among reads of other keys") {
   Options options = TinyBudget(tmp, 1 << 20);
   Universe u;
   REQUIRE(u.Open(options).ok());
-  std::mt19937_64 rng(19);
-  for (int i = 0; i < 6000; ++i) {
-    REQUIRE(u.Put("z:" + std::to_string(i), MakeValue(rng, 512, false)).ok());
-  }
+  PutRandomValues(u, "z:", 6000, 19);
+  std::mt19937_64 rng(1019);
   // 300 favourites (about a sixth of what the budget holds hot), each read once per round,
   // among reads of other keys, each read about once in all.
   auto favourite = [](int i) { return i % 20 == 0; };
@@ -270,10 +273,8 @@ TEST_CASE("uniform reads over data beyond the budget settle into few promotions"
   Options options = TinyBudget(tmp, 1 << 20);
   Universe u;
   REQUIRE(u.Open(options).ok());
-  std::mt19937_64 rng(23);
-  for (int i = 0; i < 6000; ++i) {
-    REQUIRE(u.Put("u:" + std::to_string(i), MakeValue(rng, 512, false)).ok());
-  }
+  PutRandomValues(u, "u:", 6000, 23);
+  std::mt19937_64 rng(1023);
   // Every key equally likely: no key is worth another's place, so once heat has been learned
   // a read rarely promotes (and each promotion demotes another value).
   std::vector<uint64_t> promoted_after_pass;

@@ -35,6 +35,26 @@ TEST_CASE("a new record starts at the initial heat and its first read raises it 
   CHECK(tiers::Observe(*r, 7, 1) == tiers::kInitialHeat + 1);
 }
 
+TEST_CASE("a read reports the heat before it, which the cache's doorkeeper looks at") {
+  TableRecord::Ptr r = NewRecord(3);
+  uint8_t before = 0;
+  tiers::Observe(*r, 3, 1, &before);
+  CHECK(before == tiers::kInitialHeat);
+  tiers::Observe(*r, 3, 1, &before);
+  CHECK(before == tiers::kInitialHeat + 1);
+}
+
+TEST_CASE("raising heat marks a key as read before without lowering a hotter one") {
+  TableRecord::Ptr fresh = NewRecord(3);
+  tiers::RaiseHeat(*fresh, tiers::kCacheHeat, 4, 1);
+  CHECK(tiers::DecayedHeat(*fresh, 4, 1) == tiers::kCacheHeat);
+  TableRecord::Ptr hot = NewRecord(3);
+  for (int n = 0; n < 1000; ++n) tiers::Observe(*hot, 3, 1);
+  uint8_t heat = tiers::DecayedHeat(*hot, 3, 1);
+  tiers::RaiseHeat(*hot, tiers::kCacheHeat, 3, 1);
+  CHECK(tiers::DecayedHeat(*hot, 3, 1) == heat);
+}
+
 TEST_CASE("heat grows with about the square root of the reads, so a few reads count") {
   // 4 reads make about 7, 100 about 15, 10,000 about 105 (tiers.h): distinct at the low end,
   // where Redis's log factor of 10 gives 6 to everything read up to a dozen times.
