@@ -15,6 +15,8 @@
 //   rocksdb      RocksDB, default options + create_if_missing, WAL on, sync=false, and an LRU
 //                block cache of the same bytes as warp-tiered's budget; flushed and compacted
 //                after the load
+// The process runs with two malloc arenas (LimitMallocArenas, as warpd; MALLOC_ARENA_MAX in the
+// environment overrides it), for every system alike.
 // Data: keys 0..num-1 (zero-padded decimals), loaded in order on one thread, untimed. Even keys
 // get compressible values (a sentence repeated from a per-key offset), odd keys pseudo-random
 // bytes (bench::ValueSource), so that demotion can take values warm (LZ4 in memory) or cold
@@ -75,6 +77,7 @@
 #include "bench/bench_util.h"
 #include "bench/store_systems.h"
 #include "bench/tier_systems.h"
+#include "common/malloc_tuning.h"
 #include "warp/options.h"
 #include "warp/universe.h"
 #include "warp/version.h"
@@ -884,4 +887,7 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace warp::bench
 
-int main(int argc, char** argv) { return warp::bench::Main(argc, argv); }
+int main(int argc, char** argv) {
+  warp::LimitMallocArenas(2);  // as warpd does (common/malloc_tuning.h), for every system
+  return warp::bench::Main(argc, argv);
+}

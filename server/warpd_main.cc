@@ -20,6 +20,7 @@
 
 #include "common/cycle_clock.h"
 #include "common/log.h"
+#include "common/malloc_tuning.h"
 #include "config/config.h"
 #include "server/client_registry.h"
 #include "server/command.h"
@@ -59,6 +60,9 @@ void LogHealth(warp::Universe& universe) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Two malloc arenas for the whole process: record rebuilds by demotion and promotion across
+  // event-loop threads otherwise fragment per-thread arenas (common/malloc_tuning.h).
+  warp::LimitMallocArenas(2);
   std::vector<std::string> args(argv + 1, argv + argc);
   warp::WarpdCommand command;
   warp::Status s = warp::ParseWarpdArgs(args, &command);
